@@ -1,0 +1,17 @@
+"""The clinic site's Pelican plugin: clinic data, front matter, SEO and checks.
+
+`register()` only connects module-level functions to Pelican's signals.
+"""
+
+from pelican import signals
+
+from . import content, output, setup
+
+
+def register():
+    signals.initialized.connect(setup.initialize)
+    signals.readers_init.connect(setup.add_reader)
+    signals.article_generator_finalized.connect(content.enrich_articles)
+    signals.page_generator_finalized.connect(content.enrich_pages)
+    signals.content_written.connect(output.record_page)
+    signals.finalized.connect(output.write_extras)

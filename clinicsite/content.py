@@ -1,0 +1,67 @@
+"""Per-post data the templates need, computed once after the posts are read,
+and the site-wide checks that need every post at once."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from itertools import chain
+
+from .settings import site_of
+from .structured_data import author_url
+
+logger = logging.getLogger(__name__)
+
+
+def enrich_articles(generator) -> None:
+    settings = generator.settings
+    site = site_of(settings)
+    every = list(chain(generator.articles, generator.drafts, getattr(generator, "hidden_articles", [])))
+    for article in every:
+        article.byline = [
+            {"name": a.name, "author": site.authors[a.name], "url": a.url} for a in article.authors
+        ]
+        article.topic_list = [
+            {"key": key, "topic": site.topics[key], "tag": tag}
+            for key, tag in zip(article.topic_keys, article.tags)
+        ]
+        article.is_health = any(site.topics[k].kind == "condition" for k in article.topic_keys)
+        article.about_sciatica = "sciatica" in article.topic_keys
+        reviewer = getattr(article, "reviewed_by", None)
+        if reviewer:
+            author = site.authors[reviewer]
+            article.reviewer = {
+                "name": reviewer,
+                "author": author,
+                "url": settings["AUTHOR_URL"].format(slug=author.slug),
+                "absolute_url": author_url(settings, author),
+            }
+    settings["_CLINICSITE_CARDS"] = sorted((a.slug, a.title) for a in every)
+    _check_unique(every, "title", lambda a: a.title.strip().casefold())
+    _check_unique(every, "slug", lambda a: a.slug)
+
+
+def _check_unique(articles, field: str, key) -> None:
+    """Log one error per clash, naming every file involved (O(n))."""
+    seen = defaultdict(list)
+    for article in articles:
+        seen[key(article)].append(article.relative_source_path)
+    for value, paths in seen.items():
+        if len(paths) > 1:
+            logger.error(
+                "clinicsite: %s: %s %r is used by %d posts (%s) — give each post its own %s",
+                paths[1],
+                field,
+                value,
+                len(paths),
+                ", ".join(sorted(paths)),
+                field,
+            )
+
+
+def enrich_pages(generator) -> None:
+    _check_unique(
+        list(chain(generator.pages, generator.hidden_pages, generator.draft_pages)),
+        "slug",
+        lambda p: p.slug,
+    )

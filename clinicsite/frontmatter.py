@@ -1,0 +1,261 @@
+"""The typed schema of a post's (or page's) YAML front matter.
+
+Each problem becomes one line that names the file, the line, the field, what
+was wrong and how to fix it. All problems of a file are reported together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ContentError
+
+DESCRIPTION_MIN, DESCRIPTION_MAX = 50, 160
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+FIXES = {
+    "title": "give the post a plain-text title, e.g. `title: What is sciatica?`",
+    "date": "write the date with a time and timezone, e.g. `date: 2026-11-22T09:00:00+00:00`",
+    "modified": "write it like the date, e.g. `modified: 2026-11-23T09:00:00+00:00`",
+    "authors": "list names from clinic.toml [authors], e.g. `authors: [Byron Lam]`",
+    "description": f"write {DESCRIPTION_MIN}–{DESCRIPTION_MAX} characters saying what the reader will learn",
+    "topics": "list topic keys from clinic.toml [topics], e.g. `topics: [sciatica]`",
+    "status": "use one of: published, draft, hidden",
+    "category": "use one of: Articles, Guides",
+    "slug": "use lower-case words joined by hyphens, e.g. `slug: what-is-sciatica`",
+    "reviewed_by": "name an author from clinic.toml [authors]",
+    "last_reviewed": "write a date between the post's date and today, e.g. `last_reviewed: 2026-11-22`",
+    "takeaways": "write a list of short sentences, one `- ` item per line",
+    "sources": "write a list of `- title: …` / `  url: https://…` items",
+    "image": "give a path under content/, e.g. `image: images/diagram.svg`",
+    "image_alt": "describe what the image shows, e.g. `image_alt: Diagram of the sciatic nerve`",
+    "featured": "write `featured: true` or `featured: false`",
+    "template": "name a template in theme/templates without .html, e.g. `template: book`",
+}
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: NonEmpty
+    url: HttpUrl
+
+
+def _aware(value: dt.datetime | dt.date | str, field: str) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f'"{value}" is not a valid ISO 8601 date and time') from None
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"{value} has no time or timezone")
+    if value.tzinfo is None:
+        raise ValueError(f"{value.isoformat()} has no timezone offset")
+    return value
+
+
+class _Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: NonEmpty
+    description: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=DESCRIPTION_MIN, max_length=DESCRIPTION_MAX
+        ),
+    ]
+    slug: Slug | None = None
+    status: Literal["published", "draft", "hidden"] = "published"
+
+
+class PageMeta(_Meta):
+    template: Slug | None = None
+
+
+class PostMeta(_Meta):
+    date: dt.datetime
+    authors: list[NonEmpty] = Field(min_length=1)
+    topics: list[NonEmpty] = Field(min_length=1)
+    category: Literal["Articles", "Guides"] = "Articles"
+    modified: dt.datetime | None = None
+    featured: bool = False
+    reviewed_by: NonEmpty | None = None
+    last_reviewed: dt.date | None = None
+    takeaways: list[NonEmpty] = []
+    sources: list[Source] = []
+    image: NonEmpty | None = None
+    image_alt: NonEmpty | None = None
+    provenance: NonEmpty | None = None
+
+    @field_validator("date", "modified", mode="before")
+    @classmethod
+    def _timezone(cls, value, info: ValidationInfo):
+        if value is None:
+            return value
+        return _aware(value, info.field_name)
+
+    @field_validator("authors", mode="after")
+    @classmethod
+    def _known_authors(cls, value: list[str], info: ValidationInfo):
+        known = list((info.context or {}).get("authors", []))
+        for name in value:
+            if name not in known:
+                raise ValueError(_unknown("author", name, known))
+        return value
+
+    @field_validator("reviewed_by", mode="after")
+    @classmethod
+    def _known_reviewer(cls, value: str | None, info: ValidationInfo):
+        known = list((info.context or {}).get("authors", []))
+        if value is not None and value not in known:
+            raise ValueError(_unknown("reviewer", value, known))
+        return value
+
+    @field_validator("topics", mode="after")
+    @classmethod
+    def _known_topics(cls, value: list[str], info: ValidationInfo):
+        known = list((info.context or {}).get("topics", []))
+        for key in value:
+            if key not in known:
+                raise ValueError(_unknown("topic", key, known))
+        return value
+
+    @field_validator("last_reviewed", mode="before")
+    @classmethod
+    def _date_only(cls, value):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value
+
+    @model_validator(mode="after")
+    def _cross_field(self, info: ValidationInfo):
+        today = (info.context or {}).get("today") or dt.date.today()
+        if self.last_reviewed is not None:
+            if self.reviewed_by is None:
+                raise _FieldError("reviewed_by", "last_reviewed is set but reviewed_by is missing")
+            if self.last_reviewed > today:
+                raise _FieldError(
+                    "last_reviewed", f"{self.last_reviewed} is in the future (today is {today})"
+                )
+            if self.last_reviewed < self.date.date():
+                raise _FieldError(
+                    "last_reviewed",
+                    f"{self.last_reviewed} is before the post's date {self.date.date()}",
+                )
+        elif self.reviewed_by is not None:
+            raise _FieldError("last_reviewed", "reviewed_by is set but last_reviewed is missing")
+        if self.modified is not None and self.modified < self.date:
+            raise _FieldError("modified", f"{self.modified} is before the date {self.date}")
+        if self.image and not self.image_alt:
+            raise _FieldError("image_alt", "image is set but image_alt is missing")
+        return self
+
+
+class _FieldError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _unknown(what: str, value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f' — did you mean "{close[0]}"?' if close else ""
+    return f'{what} "{value}" is not a known {what}{hint} Known: {", ".join(known)}'
+
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+
+
+def split(text: str, path: str) -> tuple[str, str, int]:
+    """Return (yaml text, body, line number where the body starts)."""
+    if not text.strip():
+        raise ContentError(
+            f"{path}: the file is empty — start it with front matter between `---` lines "
+            "(see docs/front-matter.md or run `invoke new-post`)"
+        )
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise ContentError(
+            f"{path}:1: front matter: missing — the file must start with a `---` line, "
+            "the YAML fields, then another `---` line (see docs/front-matter.md)"
+        )
+    return match.group(1), text[match.end():], text[: match.end()].count("\n") + 1
+
+
+def key_lines(front: str) -> dict[str, int]:
+    """Map each top-level key to its 1-based line in the file (front matter starts on line 2)."""
+    try:
+        node = yaml.compose(front)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 2 for k, _ in node.value}
+
+
+def parse(front: str, path: str, schema: type[_Meta], context: dict) -> _Meta:
+    try:
+        raw = yaml.safe_load(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(
+            f"{path}{line}: front matter: invalid YAML ({problem}) — check the colons and "
+            "indentation on that line; quote values that contain `: `"
+        ) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ContentError(
+            f"{path}:2: front matter: expected `field: value` lines, got {type(raw).__name__}"
+        )
+    lines = key_lines(front)
+    try:
+        return schema.model_validate(raw, context=context)
+    except ValidationError as exc:
+        raise ContentError(_explain(exc, raw, lines, path, schema)) from None
+
+
+def _explain(exc: ValidationError, raw: dict, lines: dict, path: str, schema) -> str:
+    known = list(schema.model_fields)
+    messages = []
+    for err in exc.errors():
+        loc = err["loc"]
+        field = str(loc[0]) if loc else ""
+        msg = err["msg"].removeprefix("Value error, ")
+        ctx_error = (err.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, _FieldError):
+            field = ctx_error.field
+        line = lines.get(field)
+        where = f"{path}:{line}" if line else path
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
+            fix = f'did you mean "{close[0]}"?' if close else f"known fields: {', '.join(known)}"
+            messages.append(f"{where}: {field}: unknown field — {fix}")
+            continue
+        if err["type"] == "missing":
+            messages.append(f"{where}: {field}: missing — {FIXES.get(field, 'add it')}")
+            continue
+        sub = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
+        fix = FIXES.get(field, "")
+        if field == "description" and isinstance(raw.get("description"), str):
+            msg = f"{msg} (it has {len(raw['description'].strip())})"
+        messages.append(f"{where}: {field}{sub}: {msg}" + (f" — {fix}" if fix else ""))
+    return "\n".join(messages)

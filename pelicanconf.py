@@ -1,0 +1,96 @@
+"""Development settings: the whole truth for a local build (see publishconf.py
+for what production changes). Clinic facts live in clinic.toml, not here."""
+
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+with open(HERE / "clinic.toml", "rb") as fh:
+    CLINIC_DATA = tomllib.load(fh)
+
+SITENAME = CLINIC_DATA["clinic"]["name"]
+SITESUBTITLE = "The beauty of shared experiences."
+AUTHOR = "Editorial team"
+SITEURL = ""
+RELATIVE_URLS = True
+# Development output must never be indexed if deployed by mistake: every page
+# carries <meta name="robots" content="noindex"> and robots.txt disallows all
+# until publishconf.py sets INDEXABLE = True.
+INDEXABLE = False
+
+PATH = str(HERE / "content")
+OUTPUT_PATH = str(HERE / "output")
+THEME = str(HERE / "theme")
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+# The stylesheet is inlined into every page (see clinicsite/assets.py), so the
+# theme has no static files to copy.
+THEME_STATIC_PATHS = []
+
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+LOCALE = ("C",)
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+DEFAULT_CATEGORY = "Articles"
+USE_FOLDER_AS_CATEGORY = False
+WITH_FUTURE_DATES = True  # future posts are previewed in development only
+SLUGIFY_SOURCE = "title"
+
+# Explicit: without it Pelican loads every installed pelican.plugins.* package.
+PLUGINS = ["clinicsite", "neighbors", "related_posts"]
+RELATED_POSTS_MAX = 3
+
+# Clean URLs: every page is a folder with index.html.
+ARTICLE_URL = "posts/{slug}/"
+ARTICLE_SAVE_AS = "posts/{slug}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+DRAFT_PAGE_URL = "drafts/pages/{slug}/"
+DRAFT_PAGE_SAVE_AS = "drafts/pages/{slug}/index.html"
+AUTHOR_URL = "authors/{slug}/"
+AUTHOR_SAVE_AS = "authors/{slug}/index.html"
+AUTHORS_SAVE_AS = "authors/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+CATEGORIES_SAVE_AS = "category/index.html"
+# Topics are Pelican tags; a topic's page is its hub.
+TAG_URL = "topics/{slug}/"
+TAG_SAVE_AS = "topics/{slug}/index.html"
+TAGS_SAVE_AS = "topics/index.html"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
+PAGINATED_TEMPLATES = {"index": 10, "tag": None, "category": None, "author": None}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+DEFAULT_PAGINATION = 10
+
+# Feeds are off in development (production turns them on).
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.admonition": {},
+        "markdown.extensions.toc": {"toc_depth": "2-3"},
+    },
+    "output_format": "html5",
+}
+
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+DELETE_OUTPUT_DIRECTORY = False

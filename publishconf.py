@@ -1,0 +1,28 @@
+"""Production settings: only what differs from development."""
+
+import os
+import sys
+
+sys.path.append(os.curdir)
+from pelicanconf import *  # noqa: E402,F403
+
+# The public origin, https, no trailing slash. Set SITEURL in the environment
+# to publish elsewhere; the default is the placeholder clinic's domain.
+SITEURL = os.environ.get("SITEURL", "https://clinic.example.com").rstrip("/")
+RELATIVE_URLS = False
+INDEXABLE = True
+WITH_FUTURE_DATES = False  # scheduled posts stay out until their date
+
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+AUTHOR_FEED_ATOM = "feeds/authors/{slug}.atom.xml"
+AUTHOR_FEED_RSS = "feeds/authors/{slug}.rss.xml"
+TAG_FEED_ATOM = "feeds/topics/{slug}.atom.xml"
+TAG_FEED_RSS = "feeds/topics/{slug}.rss.xml"
+RSS_FEED_SUMMARY_ONLY = False
+
+DELETE_OUTPUT_DIRECTORY = True
+# Drafts are previewed locally only: nothing is written for them here.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
