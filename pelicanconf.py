@@ -91,6 +91,7 @@ MARKDOWN = {
     "output_format": "html5",
 }
 
+CACHE_PATH = str(HERE / "cache")
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False

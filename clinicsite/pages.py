@@ -64,6 +64,23 @@ def _site_title(settings: dict, name: str) -> str:
     return full if len(full) <= TITLE_MAX else name
 
 
+def _kind(ctx, output_file: str) -> str:
+    """Which template rendered the page. Pelican does not pass the template
+    name to the context, so taxonomy pages are known by their object and
+    direct templates by where they are saved."""
+    for key in ("tag", "author", "category"):
+        if ctx.get(key) is not None:
+            return key
+    direct = {
+        ctx["AUTHORS_SAVE_AS"]: "authors",
+        ctx["TAGS_SAVE_AS"]: "tags",
+        ctx["CATEGORIES_SAVE_AS"]: "categories",
+        ctx["ARCHIVES_SAVE_AS"]: "archives",
+        ctx.get("404_SAVE_AS", "404.html"): "404",
+    }
+    return direct.get(output_file, "index")
+
+
 def describe(ctx) -> PageInfo:
     settings = ctx  # Pelican copies every setting into the template context
     site = site_of(settings)
@@ -73,7 +90,7 @@ def describe(ctx) -> PageInfo:
     canonical = absolute(settings, path)
     home = absolute(settings, "")
     indexable = bool(settings["INDEXABLE"])
-    template = ctx.get("template_name")
+    template = _kind(ctx, output_file)
     page_number = getattr(ctx.get("articles_page"), "number", 1)
     suffix = f" (page {page_number})" if page_number > 1 else ""
 

@@ -1,0 +1,116 @@
+"""Build the site atomically: into a fresh directory, swapped in only when the
+build logged no warning or error. A failed build leaves the published output
+exactly as it was.
+
+    python -m clinicsite.build [--settings publishconf.py] [--output output]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+from .errors import ContentError
+
+logger = logging.getLogger("clinicsite.build")
+
+
+class _Collector(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _message(record: logging.LogRecord) -> str:
+    text = record.getMessage()
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        if str(exc) not in text:
+            text = f"{text}: {exc}" if text else str(exc)
+    return text
+
+
+def run_pelican(settings_file: str | None, output: Path, override: dict | None = None) -> list[str]:
+    """Run Pelican into `output`; return every warning or error it logged."""
+    collector = _Collector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    try:
+        settings = read_settings(
+            settings_file, override={**(override or {}), "OUTPUT_PATH": str(output)}
+        )
+        Pelican(settings).run()
+    except ContentError as exc:
+        collector.records.append(logging.makeLogRecord({"msg": str(exc), "levelno": 40}))
+    except Exception as exc:  # a crash in Pelican or a plugin is a failed build too
+        collector.records.append(
+            logging.makeLogRecord({"msg": f"{type(exc).__name__}: {exc}", "levelno": 40})
+        )
+    finally:
+        root.removeHandler(collector)
+    return [_message(r) for r in collector.records]
+
+
+def build(settings_file: str | None, output: str | os.PathLike, override: dict | None = None) -> BuildResult:
+    """Build into a temporary sibling of `output` and swap it in on success."""
+    output = Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    problems = run_pelican(settings_file, staging, override)
+    if problems:
+        shutil.rmtree(staging, ignore_errors=True)
+        return BuildResult(output, problems)
+    old = None
+    if output.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+        os.rename(output, old / "site")
+    os.rename(staging, output)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return BuildResult(output, [])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", default="pelicanconf.py")
+    parser.add_argument("--output", default="output")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("pelican").setLevel(logging.WARNING)
+    result = build(args.settings, args.output)
+    if not result.ok:
+        logger.error(
+            "\nBuild failed with %d problem(s); %s/ was not changed:\n%s",
+            len(result.problems),
+            args.output,
+            "\n".join(f"  - {p}" for p in result.problems),
+        )
+        return 1
+    logger.info("Built %s/ with %s.", args.output, args.settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Invoke tasks (the Pelican quickstart's names, plus test). Logic lives in
+the clinicsite package; each task is a thin call into it."""
+
+import os
+import shlex
+import shutil
+import sys
+
+from invoke import task
+
+CONFIG = {
+    "settings_base": "pelicanconf.py",
+    "settings_publish": "publishconf.py",
+    "deploy_path": "output",
+    "host": "127.0.0.1",
+    "port": 8000,
+    # invoke publish rsyncs the production build here (a local folder or
+    # user@host:path); set PUBLISH_TARGET in the environment.
+    "publish_target": os.environ.get("PUBLISH_TARGET", ""),
+}
+
+
+def _build(c, settings):
+    c.run(f"{shlex.quote(sys.executable)} -m clinicsite.build --settings {settings} --output {CONFIG['deploy_path']}", pty=False)
+
+
+@task
+def clean(c):
+    """Remove the generated files."""
+    if os.path.isdir(CONFIG["deploy_path"]):
+        shutil.rmtree(CONFIG["deploy_path"])
+
+
+@task
+def build(c):
+    """Build the local version of the site (atomically)."""
+    _build(c, CONFIG["settings_base"])
+
+
+@task
+def rebuild(c):
+    """`build` after `clean`."""
+    clean(c)
+    build(c)
+
+
+@task
+def regenerate(c):
+    """Rebuild in place whenever content changes (Pelican's autoreload)."""
+    c.run(f"pelican -r -s {CONFIG['settings_base']}")
+
+
+@task
+def serve(c):
+    """Serve the built site at http://127.0.0.1:8000 (Ctrl-C stops it)."""
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+
+    class Handler(ComplexHTTPRequestHandler):
+        base_path = CONFIG["deploy_path"]
+
+    server = RootedHTTPServer(CONFIG["deploy_path"], (CONFIG["host"], CONFIG["port"]), Handler)
+    print(f"Serving the site at http://{CONFIG['host']}:{CONFIG['port']}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
+@task
+def livereload(c):
+    """Preview with reload on save at http://127.0.0.1:8000 (drafts shown)."""
+    c.run(f"pelican --listen --autoreload -s {CONFIG['settings_base']} -b {CONFIG['host']} -p {CONFIG['port']}")
+
+
+@task
+def preview(c):
+    """Build the production version of the site."""
+    _build(c, CONFIG["settings_publish"])
+
+
+@task
+def publish(c, target=""):
+    """Build the production site and rsync it to PUBLISH_TARGET (or --target)."""
+    target = target or CONFIG["publish_target"]
+    if not target:
+        sys.exit("publish: set PUBLISH_TARGET or pass --target (a folder or user@host:path)")
+    preview(c)
+    c.run(f"rsync -a --delete --checksum {CONFIG['deploy_path']}/ {shlex.quote(target.rstrip('/') + '/')}")
+
+
+@task
+def test(c, k="", x=False):
+    """Run the whole test suite."""
+    args = ["-k", k] if k else []
+    if x:
+        args.append("-x")
+    c.run(" ".join([shlex.quote(sys.executable), "-m", "pytest", *map(shlex.quote, args)]), pty=False)

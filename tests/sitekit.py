@@ -1,0 +1,118 @@
+"""Helpers for tests over a built site: parse pages, map URLs to files."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import socket
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+
+REPO = Path(__file__).resolve().parents[1]
+ORIGIN = "https://clinic.example.com"
+
+
+class BuiltSite:
+    """A built output folder and the origin its absolute URLs use."""
+
+    def __init__(self, root: Path, origin: str):
+        self.root = Path(root)
+        self.origin = origin.rstrip("/")
+
+    def html_files(self) -> list[Path]:
+        return sorted(self.root.rglob("*.html"))
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    @functools.lru_cache(maxsize=None)
+    def soup(self, rel: str) -> BeautifulSoup:
+        return BeautifulSoup((self.root / rel).read_text(encoding="utf-8"), "lxml")
+
+    def url_of(self, rel: str) -> str:
+        return f"{self.origin}/{rel.removesuffix('index.html')}"
+
+    def file_for(self, url: str, page_rel: str = "") -> Path | None:
+        """The output file a link resolves to, or None for external links."""
+        parts = urlsplit(url)
+        if parts.scheme in ("mailto", "tel"):
+            return None
+        if parts.scheme or parts.netloc:
+            if not url.startswith(self.origin + "/") and url != self.origin:
+                return None
+            path = url[len(self.origin):]
+            path = urlsplit(path).path
+        elif parts.path.startswith("/"):
+            path = parts.path
+        else:
+            base = "/" + page_rel
+            base = base.rsplit("/", 1)[0] + "/"
+            path = base + parts.path if parts.path else "/" + page_rel
+        path = unquote(path)
+        target = (self.root / path.lstrip("/")).resolve()
+        if path.endswith("/") or target.is_dir():
+            target = target / "index.html"
+        return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StaticServer:
+    """The output served over real HTTP on 127.0.0.1, with the 404 page."""
+
+    def __init__(self, root: Path, port: int):
+        root = str(root)
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *a, **kw):
+                super().__init__(*a, directory=root, **kw)
+
+            def log_message(self, *args):
+                pass
+
+            def send_error(self, code, message=None, explain=None):
+                page = Path(root) / "404.html"
+                if code == 404 and page.exists():
+                    body = page.read_bytes()
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                    return
+                super().send_error(code, message, explain)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def content_posts(folder: Path = REPO / "content" / "posts") -> list[dict]:
+    """The posts' front matter, read straight from the Markdown files — the
+    expectation the built pages are checked against."""
+    import yaml
+
+    posts = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        meta = yaml.safe_load(text.split("---", 2)[1])
+        meta["file"] = path.name
+        if meta.get("status", "published") == "published":
+            posts.append(meta)
+    return posts
