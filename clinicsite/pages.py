@@ -46,6 +46,20 @@ def humandate(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+DAYS = {"Mo": "Monday", "Tu": "Tuesday", "We": "Wednesday", "Th": "Thursday", "Fr": "Friday", "Sa": "Saturday", "Su": "Sunday"}
+
+
+def opening_hours(spec: str) -> str:
+    """schema.org openingHours ("Mo-Fr 09:00-17:00") in words."""
+    days, times = spec.split(" ", 1)
+    ranges = []
+    for part in days.split(","):
+        first, _, last = part.partition("-")
+        ranges.append(f"{DAYS[first]} to {DAYS[last]}" if last else DAYS[first])
+    start, end = times.split("-")
+    return f"{', '.join(ranges)}: {start} to {end}"
+
+
 def origin(settings: dict) -> str:
     return settings["CLINICSITE_ORIGIN"]
 

@@ -48,6 +48,7 @@ def initialize(pelican) -> None:
         **settings.get("JINJA_FILTERS", {}),
         "isodate": pages.isodate,
         "humandate": pages.humandate,
+        "hours": pages.opening_hours,
         "markdown": assets.markdown_filter,
     }
 
