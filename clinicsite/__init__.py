@@ -5,7 +5,7 @@
 
 from pelican import signals
 
-from . import content, output, setup
+from . import content, linkcheck, output, setup
 
 
 def register():
@@ -13,5 +13,6 @@ def register():
     signals.readers_init.connect(setup.add_reader)
     signals.article_generator_finalized.connect(content.enrich_articles)
     signals.page_generator_finalized.connect(content.enrich_pages)
+    signals.all_generators_finalized.connect(linkcheck.check_links)
     signals.content_written.connect(output.record_page)
     signals.finalized.connect(output.write_extras)

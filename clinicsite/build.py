@@ -70,7 +70,17 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
         )
     finally:
         root.removeHandler(collector)
-    return [_message(r) for r in collector.records]
+    messages = [_message(r) for r in collector.records]
+    # Pelican follows each file's own error with "Could not process <file>";
+    # keep that line only when nothing else explained the file.
+    return [
+        m
+        for m in messages
+        if not (
+            m.startswith("Could not process ")
+            and any(m.removeprefix("Could not process ") in other for other in messages if other != m)
+        )
+    ]
 
 
 def build(settings_file: str | None, output: str | os.PathLike, override: dict | None = None) -> BuildResult:
@@ -96,10 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", default="pelicanconf.py")
     parser.add_argument("--output", default="output")
+    parser.add_argument("--content", help="content folder (default: the settings' PATH)")
     args = parser.parse_args(argv)
+    override = {"PATH": os.path.abspath(args.content)} if args.content else {}
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("pelican").setLevel(logging.WARNING)
-    result = build(args.settings, args.output)
+    result = build(args.settings, args.output, override)
     if not result.ok:
         logger.error(
             "\nBuild failed with %d problem(s); %s/ was not changed:\n%s",

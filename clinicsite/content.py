@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 from itertools import chain
 
+from .errors import source_name
 from .settings import site_of
 from .structured_data import author_url
 
@@ -38,18 +39,26 @@ def enrich_articles(generator) -> None:
             }
     settings["_CLINICSITE_CARDS"] = sorted((a.slug, a.title) for a in every)
     _check_unique(every, "title", lambda a: a.title.strip().casefold())
-    _check_unique(every, "slug", lambda a: a.slug)
+    clashes = _check_unique(every, "slug", lambda a: a.slug)
+    if clashes:
+        # The build has failed already; keep Pelican from crashing on the
+        # second write to the same path so the report stays readable.
+        generator.articles = [a for a in generator.articles if a not in clashes]
 
 
-def _check_unique(articles, field: str, key) -> None:
-    """Log one error per clash, naming every file involved (O(n))."""
+def _check_unique(items, field: str, key) -> list:
+    """Log one error per clash, naming every file involved (O(n)); return
+    the items after the first of each clash."""
     seen = defaultdict(list)
-    for article in articles:
-        seen[key(article)].append(article.relative_source_path)
-    for value, paths in seen.items():
-        if len(paths) > 1:
+    for item in items:
+        seen[key(item)].append(item)
+    extra = []
+    for value, clash in seen.items():
+        if len(clash) > 1:
+            extra.extend(clash[1:])
+            paths = [source_name(c) for c in clash]
             logger.error(
-                "clinicsite: %s: %s %r is used by %d posts (%s) — give each post its own %s",
+                "clinicsite: %s: %s %r is used by %d files (%s) — give each its own %s",
                 paths[1],
                 field,
                 value,
@@ -57,6 +66,7 @@ def _check_unique(articles, field: str, key) -> None:
                 ", ".join(sorted(paths)),
                 field,
             )
+    return extra
 
 
 def enrich_pages(generator) -> None:

@@ -175,7 +175,7 @@ class _FieldError(ValueError):
 
 def _unknown(what: str, value: str, known: list[str]) -> str:
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    hint = f' — did you mean "{close[0]}"?' if close else ""
+    hint = f' — did you mean "{close[0]}"?' if close else "."
     return f'{what} "{value}" is not a known {what}{hint} Known: {", ".join(known)}'
 
 
@@ -212,6 +212,14 @@ def key_lines(front: str) -> dict[str, int]:
 def parse(front: str, path: str, schema: type[_Meta], context: dict) -> _Meta:
     try:
         raw = yaml.safe_load(front)
+    except ValueError as exc:
+        # YAML's own date parsing, e.g. month 13: name the field it came from.
+        lines = key_lines(front)
+        field = next((k for k in ("date", "modified", "last_reviewed") if k in lines), None)
+        where = f"{path}:{lines[field]}: {field}" if field else path
+        raise ContentError(
+            f"{where}: not a real date ({exc}) — {FIXES.get(field or 'date')}"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 2}" if mark else ""

@@ -55,7 +55,17 @@ class FrontMatterReader(MarkdownReader):
         self._markdown_config = config
 
     def read(self, source_path):
-        rel = os.path.relpath(source_path, self.settings["PATH"])
+        try:
+            return self._read(source_path)
+        except ContentError as exc:
+            # Pelican logs only "Could not process <file>" without the reason
+            # (unless DEBUG), so the reason is logged here.
+            logger.error("%s", exc)
+            raise
+
+    def _read(self, source_path):
+        # Name files from the project folder: "content/posts/x.md".
+        rel = os.path.relpath(source_path, os.path.dirname(self.settings["PATH"]))
         try:
             with open(source_path, encoding="utf-8") as fh:
                 text = fh.read()
@@ -65,7 +75,8 @@ class FrontMatterReader(MarkdownReader):
             ) from None
         text = text.removeprefix("\ufeff")
         front, body, body_line = split(text, rel)
-        is_page = rel.split(os.sep)[0] in self.settings["PAGE_PATHS"]
+        in_content = os.path.relpath(source_path, self.settings["PATH"])
+        is_page = in_content.split(os.sep)[0] in self.settings["PAGE_PATHS"]
         site = site_of(self.settings)
         meta = parse(
             front,
