@@ -88,6 +88,29 @@ def publish(c, target=""):
     c.run(f"rsync -a --delete --checksum {CONFIG['deploy_path']}/ {shlex.quote(target.rstrip('/') + '/')}")
 
 
+@task(name="new-post")
+def new_post(c, title, author):
+    """Create content/posts/YYYY-MM-DD-<slug>.md with every field: new-post "Title" --author "Name"."""
+    from pathlib import Path
+
+    from clinicsite.errors import ContentError
+    from clinicsite.scaffold import new_post as scaffold
+
+    try:
+        path = scaffold(title, author, Path("content"), Path("clinic.toml"))
+    except ContentError as exc:
+        sys.exit(f"new-post: {exc}")
+    print(f"Created {path} (status: draft). Preview it with: invoke livereload")
+
+
+@task(name="check-content")
+def check_content(c, json=False):
+    """Print the editorial report for every post (--json for tools)."""
+    from clinicsite.report import main
+
+    sys.exit(main(["--settings", CONFIG["settings_base"]] + (["--json"] if json else [])))
+
+
 @task
 def test(c, k="", x=False):
     """Run the whole test suite."""

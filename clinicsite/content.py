@@ -3,6 +3,7 @@ and the site-wide checks that need every post at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from itertools import chain
@@ -18,6 +19,7 @@ def enrich_articles(generator) -> None:
     settings = generator.settings
     site = site_of(settings)
     every = list(chain(generator.articles, generator.drafts, getattr(generator, "hidden_articles", [])))
+    now = dt.datetime.now(dt.timezone.utc)
     for article in every:
         article.byline = [
             {"name": a.name, "author": site.authors[a.name], "url": a.url} for a in article.authors
@@ -26,6 +28,8 @@ def enrich_articles(generator) -> None:
             {"key": key, "topic": site.topics[key], "tag": tag}
             for key, tag in zip(article.topic_keys, article.tags)
         ]
+        # Only a development build publishes future posts; it marks them.
+        article.scheduled = article.date > now
         article.is_health = any(site.topics[k].kind == "condition" for k in article.topic_keys)
         article.about_sciatica = "sciatica" in article.topic_keys
         reviewer = getattr(article, "reviewed_by", None)
@@ -37,6 +41,7 @@ def enrich_articles(generator) -> None:
                 "url": settings["AUTHOR_URL"].format(slug=author.slug),
                 "absolute_url": author_url(settings, author),
             }
+    settings["_CLINICSITE_REPORTED"] = every
     settings["_CLINICSITE_CARDS"] = sorted((a.slug, a.title) for a in every)
     _check_unique(every, "title", lambda a: a.title.strip().casefold())
     clashes = _check_unique(every, "slug", lambda a: a.slug)

@@ -12,7 +12,7 @@ import logging
 import os
 from xml.sax.saxutils import escape
 
-from . import images
+from . import images, report
 from .pages import absolute, describe
 from .settings import site_of
 
@@ -38,6 +38,7 @@ def write_extras(pelican) -> None:
     _write(out, "robots.txt", robots_txt(settings))
     images.write_site_images(settings, site, out)
     _write(out, "manifest.webmanifest", manifest(settings, site))
+    report.log_summary(report.report_articles(settings.get("_CLINICSITE_REPORTED", []), settings), settings)
 
 
 def sitemap_xml(pages) -> str:

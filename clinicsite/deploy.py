@@ -1,0 +1,354 @@
+"""Production serving: the security headers (with a Content-Security-Policy
+computed from the built pages), the `_headers` file for Netlify and
+Cloudflare Pages, the nginx config rendered from deploy/nginx.conf, and
+`postprocess()`, which turns a finished production build into what is
+published: fingerprinted images, `_headers`, precompressed .gz/.br files.
+
+    python -m clinicsite.deploy postprocess --output DIR [--settings publishconf.py]
+    python -m clinicsite.deploy nginx --site DIR --root /srv/clinic --port 8080 > clinic.conf
+    python -m clinicsite.deploy headers --output DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from . import fingerprint as fp
+from .precompress import Stats, precompress
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf"
+BROTLI_MODULE = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
+
+HSTS = "max-age=63072000; includeSubDomains"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+
+# --- What the pages need from the CSP -------------------------------------
+
+
+def _csp_text(text: str) -> bytes:
+    # Browsers hash the element's text after HTML input normalisation.
+    return text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+
+
+def _sha256_source(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(_csp_text(text)).digest()).decode() + "'"
+
+
+class _PageScan(HTMLParser):
+    """Inline <style> contents and what a strict CSP would block."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.styles: list[str] = []
+        self.problems: list[str] = []
+        self._in: str | None = None
+        self._buf: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"inline event handler {name}= on <{tag}>")
+            if name == "style":
+                self.problems.append(f"style= attribute on <{tag}> (needs 'unsafe-inline')")
+            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                self.problems.append(f"javascript: URL in <{tag} {name}>")
+        if tag == "style":
+            self._in, self._buf = "style", []
+        elif tag == "script" and "src" not in a:
+            if (a.get("type") or "").strip().lower() != "application/ld+json":
+                self.problems.append(f"inline <script type={a.get('type')!r}> (only JSON-LD may be inline)")
+            self._in, self._buf = "script", []
+
+    def handle_data(self, data):
+        if self._in:
+            self._buf.append(data)
+
+    def handle_entityref(self, name):  # raw text elements never get here
+        if self._in:
+            self._buf.append(f"&{name};")
+
+    def handle_charref(self, name):
+        if self._in:
+            self._buf.append(f"&#{name};")
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            if tag == "style":
+                self.styles.append("".join(self._buf))
+            self._in = None
+
+
+@dataclass
+class PageScan:
+    style_hashes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "file: what"
+
+
+def scan_pages(output_dir: str | os.PathLike) -> PageScan:
+    output_dir = Path(output_dir)
+    hashes: set[str] = set()
+    result = PageScan()
+    for path in sorted(output_dir.rglob("*.html")):
+        parser = _PageScan()
+        parser.feed(path.read_text(encoding="utf-8"))
+        parser.close()
+        hashes.update(_sha256_source(s) for s in parser.styles)
+        rel = path.relative_to(output_dir).as_posix()
+        result.problems += [f"{rel}: {p}" for p in parser.problems]
+    result.style_hashes = sorted(hashes)
+    return result
+
+
+def content_security_policy(output_dir: str | os.PathLike, scan: PageScan | None = None) -> str:
+    """default-src 'none' plus exactly what the built pages use."""
+    scan = scan or scan_pages(output_dir)
+    directives = [
+        ("default-src", ["'none'"]),
+        ("script-src", ["'self'"]),
+        ("style-src", scan.style_hashes or ["'none'"]),
+        ("img-src", ["'self'"]),
+        ("manifest-src", ["'self'"]),
+        ("object-src", ["'none'"]),
+        ("base-uri", ["'self'"]),
+        ("form-action", ["'self'"]),
+        ("frame-ancestors", ["'none'"]),
+    ]
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives)
+
+
+def security_headers(output_dir: str | os.PathLike, scan: PageScan | None = None) -> dict[str, str]:
+    """The headers every response carries (in this order)."""
+    return {
+        "Content-Security-Policy": content_security_policy(output_dir, scan),
+        "Strict-Transport-Security": HSTS,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Permissions-Policy": PERMISSIONS_POLICY,
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
+# --- _headers (Netlify, Cloudflare Pages) ---------------------------------
+
+
+def _immutable_paths(output_dir: Path) -> list[str]:
+    """URL patterns for the fingerprinted files: `/dir/*` for a folder that
+    holds nothing else, the file's own path otherwise (both hosts merge
+    matching rules, and cap how many there may be)."""
+    files = [p for p in output_dir.rglob("*") if p.is_file() and p.name != "_headers"]
+    fixed = {p for p in files if fp.is_fingerprinted(p)}
+
+    def covered(p: Path) -> bool:
+        if p in fixed:
+            return True
+        return p.suffix in (".gz", ".br") and p.with_name(p.name[:-3]) in fixed
+
+    patterns: set[str] = set()
+    for p in fixed:
+        folder = p.parent
+        # The highest folder below the root that holds only fingerprinted files.
+        best = None
+        while folder != output_dir:
+            if all(covered(q) for q in folder.rglob("*") if q.is_file()):
+                best = folder
+            folder = folder.parent
+        if best is not None:
+            patterns.add("/" + best.relative_to(output_dir).as_posix() + "/*")
+        else:
+            patterns.add("/" + p.relative_to(output_dir).as_posix())
+    return sorted(patterns)
+
+
+def headers_file(output_dir: str | os.PathLike, scan: PageScan | None = None) -> str:
+    output_dir = Path(output_dir)
+    lines = [
+        "# Generated by clinicsite.deploy.write_headers: the same headers as deploy/nginx.conf.",
+        "# No Cache-Control under /*: hosts merge every matching rule, and their default",
+        "# for everything else (max-age=0, must-revalidate) is the short caching pages need.",
+        "/*",
+    ]
+    lines += [f"  {name}: {value}" for name, value in security_headers(output_dir, scan).items()]
+    for pattern in _immutable_paths(output_dir):
+        lines += ["", pattern, f"  Cache-Control: {IMMUTABLE}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_headers(output_dir: str | os.PathLike, scan: PageScan | None = None) -> Path:
+    """Write `<output_dir>/_headers`; return its path."""
+    path = Path(output_dir) / "_headers"
+    path.write_text(headers_file(output_dir, scan), encoding="utf-8")
+    return path
+
+
+# --- nginx ------------------------------------------------------------------
+
+
+def _quote(value: str) -> str:
+    if '"' in value or "\\" in value or "$" in value:
+        raise ValueError(f"nginx config: cannot quote {value!r}")
+    return f'"{value}"'
+
+
+def render_nginx_conf(
+    root: str | os.PathLike,
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    site_dir: str | os.PathLike | None = None,
+    server_name: str = "_",
+    user: str | None = None,
+    temp_dir: str | os.PathLike | None = None,
+    access_log: str = "off",
+    brotli_module: str = BROTLI_MODULE,
+) -> str:
+    """deploy/nginx.conf filled in for serving `root` on host:port.
+
+    The CSP's style hashes come from the built pages in `site_dir` (default:
+    `root`), so render it again whenever the stylesheet changed. `user` is
+    the worker user (needed when the master runs as root and `root` is not
+    readable by nobody); `temp_dir` holds nginx's temporary files (default:
+    the compiled-in paths); `access_log` is off by default: the visits of a
+    clinic's pages about medical conditions are sensitive."""
+    site_dir = Path(site_dir or root)
+    scan = scan_pages(site_dir)
+    headers = security_headers(site_dir, scan)
+    header_lines = "\n".join(
+        f"        add_header {name} {_quote(value)} always;" for name, value in headers.items()
+    )
+    temp_lines = ""
+    if temp_dir is not None:
+        temp_lines = "\n".join(
+            f"    {kind}_temp_path {_quote(str(Path(temp_dir) / kind))};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+    values = {
+        "USER": f"user {user};" if user else "# user: the compiled-in default",
+        "BROTLI_MODULE": _quote(brotli_module),
+        "ACCESS_LOG": access_log if access_log == "off" else _quote(access_log),
+        "TEMP_PATHS": temp_lines or "    # temp paths: the compiled-in defaults",
+        "LISTEN": f"{host}:{int(port)}",
+        "SERVER_NAME": server_name,
+        "ROOT": _quote(str(Path(root).resolve())),
+        "SECURITY_HEADERS": header_lines,
+        "IMMUTABLE": _quote(IMMUTABLE),
+        "REVALIDATE": _quote(REVALIDATE),
+        "FINGERPRINT_RE": _quote("~" + fp.URL_SUFFIX_RE),
+    }
+    text = TEMPLATE.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(f"@@{key}@@", value)
+    left = re.findall(r"@@[A-Z_]+@@", text)
+    if left:
+        raise ValueError(f"{TEMPLATE}: unfilled placeholders {sorted(set(left))}")
+    return text
+
+
+# --- The whole step -----------------------------------------------------------
+
+
+@dataclass
+class PostprocessResult:
+    fingerprint: fp.FingerprintResult
+    headers: Path
+    precompress: Stats
+    problems: list[str] = field(default_factory=list)
+
+
+def postprocess(
+    output_dir: str | os.PathLike, cache_dir: str | os.PathLike, origin: str | None = None
+) -> PostprocessResult:
+    """Turn a finished production build into what is published, in order:
+
+    1. fingerprint the images and rewrite their references (changes HTML);
+    2. write `_headers` (CSP hashes from the final HTML, the renamed files);
+    3. precompress the final text files (cache in `cache_dir`/precompress).
+
+    Idempotent. Problems are logged as warnings — inside the atomic build
+    they fail it — and returned."""
+    output_dir = Path(output_dir)
+    fingerprinted = fp.fingerprint(output_dir, origin)
+    scan = scan_pages(output_dir)
+    for problem in scan.problems:
+        logger.warning("postprocess: %s: blocked by the Content-Security-Policy in production", problem)
+    headers = write_headers(output_dir, scan)
+    stats = precompress(output_dir, Path(cache_dir) / "precompress")
+    return PostprocessResult(fingerprinted, headers, stats, fingerprinted.problems + scan.problems)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    post = sub.add_parser("postprocess", help="fingerprint, _headers and precompress a finished build")
+    post.add_argument("--output", required=True)
+    post.add_argument("--settings", help="read CACHE_PATH and SITEURL from these Pelican settings")
+    post.add_argument("--cache", help="cache folder (default: the settings' CACHE_PATH)")
+    post.add_argument("--origin", help="the site's SITEURL (default: the settings', or the home page's canonical)")
+    conf = sub.add_parser("nginx", help="print the nginx config for a built site")
+    conf.add_argument("--site", default="output", help="the built output (for the CSP hashes)")
+    conf.add_argument("--root", help="where nginx serves it from (default: --site)")
+    conf.add_argument("--port", type=int, default=8080)
+    conf.add_argument("--host", default="127.0.0.1")
+    conf.add_argument("--server-name", default="_")
+    conf.add_argument("--user")
+    conf.add_argument("--temp-dir")
+    conf.add_argument("--access-log", default="off")
+    head = sub.add_parser("headers", help="write <output>/_headers")
+    head.add_argument("--output", required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    if args.command == "nginx":
+        sys.stdout.write(
+            render_nginx_conf(
+                args.root or args.site,
+                args.port,
+                host=args.host,
+                site_dir=args.site,
+                server_name=args.server_name,
+                user=args.user,
+                temp_dir=args.temp_dir,
+                access_log=args.access_log,
+            )
+        )
+        return 0
+    if args.command == "headers":
+        write_headers(args.output)
+        return 0
+    cache, origin = args.cache, args.origin
+    if args.settings:
+        from pelican.settings import read_settings
+
+        settings = read_settings(args.settings)
+        cache = cache or settings["CACHE_PATH"]
+        origin = origin or settings["SITEURL"] or None
+    if not cache:
+        parser.error("postprocess: pass --cache or --settings")
+    result = postprocess(args.output, cache, origin)
+    if result.problems:
+        logger.error("postprocess: %d problem(s), see above", len(result.problems))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

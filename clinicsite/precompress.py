@@ -1,0 +1,165 @@
+"""Precompressed siblings for nginx's gzip_static and brotli_static: every
+text file of the output gets `<file>.gz` (gzip level 9, mtime 0, no name:
+the same bytes on every build) and `<file>.br` (brotli quality 11).
+
+Only files whose content is new are compressed: results are kept in
+`cache_dir`, keyed by the sha256 of the content, so an unchanged page costs a
+file copy. The compression runs on a thread pool as wide as the machine
+(zlib and brotli release the GIL while they compress).
+
+A variant that is not smaller than the file itself is not written (nginx
+then sends the file as it is).
+
+    precompress(output_dir, cache_dir) -> Stats
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import os
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import brotli
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = (".html", ".css", ".xml", ".js", ".mjs", ".svg", ".json", ".webmanifest", ".txt")
+VARIANTS = (".gz", ".br")
+# Bump to recompress everything (part of the cache key).
+VERSION = "gz9-br11-v1"
+# Cache entries not used for this long are removed.
+CACHE_MAX_AGE = 30 * 24 * 3600
+
+
+@dataclass
+class Stats:
+    files: int = 0  # text files seen
+    compressed: int = 0  # compressed now (cache misses)
+    cached: int = 0  # taken from the cache
+    written: int = 0  # .gz/.br files written
+    not_smaller: int = 0  # variants skipped because they would not save bytes
+    removed: int = 0  # stale .gz/.br files removed
+    bytes_in: int = 0
+    bytes_gz: int = 0
+    bytes_br: int = 0
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def brotli_bytes(data: bytes) -> bytes:
+    return brotli.compress(data, mode=brotli.MODE_TEXT, quality=11)
+
+
+COMPRESSORS = {".gz": gzip_bytes, ".br": brotli_bytes}
+
+
+def _key(data: bytes) -> str:
+    return hashlib.sha256(VERSION.encode() + b"\0" + data).hexdigest()
+
+
+def _cache_path(cache_dir: Path, key: str, variant: str) -> Path:
+    return cache_dir / key[:2] / f"{key}{variant}"
+
+
+def _compress_into_cache(data: bytes, key: str, cache_dir: Path, variant: str) -> None:
+    target = _cache_path(cache_dir, key, variant)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.{id(data)}.tmp")
+    tmp.write_bytes(COMPRESSORS[variant](data))
+    os.replace(tmp, target)
+
+
+def _sources(output_dir: Path) -> list[Path]:
+    return sorted(p for p in output_dir.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+
+
+def precompress(output_dir: str | os.PathLike, cache_dir: str | os.PathLike, workers: int | None = None) -> Stats:
+    """Write .gz and .br next to every text file of `output_dir`."""
+    output_dir, cache_dir = Path(output_dir), Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    stats = Stats()
+    sources = _sources(output_dir)
+    contents: dict[Path, tuple[bytes, str]] = {}
+    jobs: dict[tuple[str, str], bytes] = {}  # (key, variant) -> data, deduplicated
+    for path in sources:
+        data = path.read_bytes()
+        key = _key(data)
+        contents[path] = (data, key)
+        stats.files += 1
+        stats.bytes_in += len(data)
+        for variant in VARIANTS:
+            if _cache_path(cache_dir, key, variant).is_file():
+                stats.cached += 1
+            elif (key, variant) not in jobs:
+                jobs[(key, variant)] = data
+    if jobs:
+        # Largest first, so the pool finishes together.
+        order = sorted(jobs.items(), key=lambda kv: -len(kv[1]))
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            futures = [
+                pool.submit(_compress_into_cache, data, key, cache_dir, variant)
+                for (key, variant), data in order
+            ]
+            for f in futures:
+                f.result()
+        stats.compressed = len(jobs)
+
+    now = time.time()
+    wanted: set[Path] = set()
+    for path, (data, key) in contents.items():
+        stat = path.stat()
+        for variant in VARIANTS:
+            cached = _cache_path(cache_dir, key, variant)
+            os.utime(cached, (now, now))  # mark as used for pruning
+            size = cached.stat().st_size
+            if size >= len(data):
+                stats.not_smaller += 1
+                continue
+            target = path.with_name(path.name + variant)
+            shutil.copyfile(cached, target)
+            # nginx answers with the sibling's Last-Modified and ETag: keep
+            # them those of the file it stands for.
+            os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            wanted.add(target)
+            stats.written += 1
+            if variant == ".gz":
+                stats.bytes_gz += size
+            else:
+                stats.bytes_br += size
+
+    # Siblings left from an earlier run whose file changed or went away.
+    for variant in VARIANTS:
+        for path in output_dir.rglob(f"*{variant}"):
+            source = path.with_name(path.name[: -len(variant)])
+            if source.suffix in SUFFIXES and path not in wanted:
+                path.unlink()
+                stats.removed += 1
+
+    _prune(cache_dir, now - CACHE_MAX_AGE)
+    logger.info(
+        "precompress: %d text file(s), %d compressed, %d from cache; %d KiB -> gzip %d KiB, brotli %d KiB",
+        stats.files,
+        stats.compressed,
+        stats.cached,
+        stats.bytes_in // 1024,
+        stats.bytes_gz // 1024,
+        stats.bytes_br // 1024,
+    )
+    return stats
+
+
+def _prune(cache_dir: Path, before: float) -> None:
+    for path in cache_dir.glob("*/*"):
+        try:
+            if path.stat().st_mtime < before:
+                path.unlink()
+        except FileNotFoundError:
+            pass
