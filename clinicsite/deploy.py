@@ -252,7 +252,8 @@ def render_nginx_conf(
         "SECURITY_HEADERS": header_lines,
         "IMMUTABLE": _quote(IMMUTABLE),
         "REVALIDATE": _quote(REVALIDATE),
-        "FINGERPRINT_RE": _quote("~" + fp.URL_SUFFIX_RE),
+        # A map key is a regex, not interpolated: only the quote must not occur.
+        "FINGERPRINT_RE": f'"~{fp.URL_SUFFIX_RE}"',
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for key, value in values.items():

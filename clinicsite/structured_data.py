@@ -73,7 +73,6 @@ def author_node(settings, site: Site, name: str) -> dict:
         "@id": author_id(settings, author),
         "name": name,
         "url": author_url(settings, author),
-        "description": " ".join(author.bio.split()),
     }
     if author.kind == "person":
         node["jobTitle"] = author.job_title
@@ -84,7 +83,6 @@ def author_node(settings, site: Site, name: str) -> dict:
                 {
                     "@type": "EducationalOccupationalCredential",
                     "name": site.credentials[c].name,
-                    "description": site.credentials[c].meaning,
                     "recognizedBy": {
                         "@type": "Organization",
                         "name": site.credentials[c].awarded_by,
