@@ -26,9 +26,9 @@ THEME = str(HERE / "theme")
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
-# The stylesheet is inlined into every page (see clinicsite/assets.py), so the
-# theme has no static files to copy.
-THEME_STATIC_PATHS = []
+# The stylesheet is inlined into every page (see clinicsite/assets.py); the
+# only theme file served as is is the search page's script.
+THEME_STATIC_PATHS = ["static/js"]
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
@@ -41,6 +41,8 @@ SLUGIFY_SOURCE = "title"
 
 # Explicit: without it Pelican loads every installed pelican.plugins.* package.
 PLUGINS = ["clinicsite", "neighbors", "related_posts"]
+# Pagefind indexes the built pages for /search/ (clinicsite/search.py).
+CLINICSITE_SEARCH = True
 RELATED_POSTS_MAX = 3
 
 # Clean URLs: every page is a folder with index.html.

@@ -5,7 +5,7 @@
 
 from pelican import signals
 
-from . import content, linkcheck, output, setup
+from . import content, linkcheck, output, search, setup
 
 
 def register():
@@ -16,3 +16,4 @@ def register():
     signals.all_generators_finalized.connect(linkcheck.check_links)
     signals.content_written.connect(output.record_page)
     signals.finalized.connect(output.write_extras)
+    signals.finalized.connect(search.index_site)

@@ -86,6 +86,7 @@ class _Meta(BaseModel):
 
 class PageMeta(_Meta):
     template: Slug | None = None
+    noindex: bool = False  # e.g. the search page: kept out of search engines and the sitemap
 
 
 class PostMeta(_Meta):

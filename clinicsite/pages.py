@@ -141,7 +141,7 @@ def describe(ctx) -> PageInfo:
             description=page.description,
             path=path,
             canonical=canonical,
-            indexable=indexable and page.status == "published",
+            indexable=indexable and page.status == "published" and not getattr(page, "noindex", False),
             lastmod=getattr(page, "modified", None),
             image=absolute(settings, "social/site.png"),
             image_alt=clinic.name,

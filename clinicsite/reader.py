@@ -107,6 +107,7 @@ class FrontMatterReader(MarkdownReader):
         if is_page:
             if meta.template:
                 out["template"] = meta.template
+            out["noindex"] = meta.noindex
             return out
 
         site = site_of(self.settings)

@@ -6,7 +6,7 @@ import logging
 
 from pelican.utils import slugify
 
-from . import assets, pages
+from . import assets, pages, responsive
 from .errors import ContentError
 from .reader import FrontMatterReader
 from .settings import apply_defaults, site_of
@@ -22,6 +22,7 @@ def initialize(pelican) -> None:
     # SITEURL, which Pelican rewrites to a relative path in development.
     settings["CLINICSITE_ORIGIN"] = settings["SITEURL"].rstrip("/")
     settings["_CLINICSITE_PAGES"] = []
+    settings["_CLINICSITE_IMAGES"] = []  # image variants encoded by this build
     subs = settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
     for name, author in site.authors.items():
         expected = slugify(name, regex_subs=subs)
@@ -50,6 +51,7 @@ def initialize(pelican) -> None:
         "humandate": pages.humandate,
         "hours": pages.opening_hours,
         "markdown": assets.markdown_filter,
+        "responsive_images": responsive.responsive_images,
     }
 
 
