@@ -40,7 +40,7 @@ WITH_FUTURE_DATES = True  # future posts are previewed in development only
 SLUGIFY_SOURCE = "title"
 
 # Explicit: without it Pelican loads every installed pelican.plugins.* package.
-PLUGINS = ["clinicsite", "neighbors", "related_posts"]
+PLUGINS = ["clinicsite", "neighbors"]
 # Pagefind indexes the built pages for /search/ (clinicsite/search.py).
 CLINICSITE_SEARCH = True
 RELATED_POSTS_MAX = 3
@@ -68,7 +68,7 @@ ARCHIVES_SAVE_AS = "archives/index.html"
 YEAR_ARCHIVE_SAVE_AS = ""
 MONTH_ARCHIVE_SAVE_AS = ""
 DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
-PAGINATED_TEMPLATES = {"index": 10, "tag": None, "category": None, "author": None}
+PAGINATED_TEMPLATES = {"index": 10, "tag": 20, "category": 20, "author": 20}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),

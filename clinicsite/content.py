@@ -41,6 +41,7 @@ def enrich_articles(generator) -> None:
                 "url": settings["AUTHOR_URL"].format(slug=author.slug),
                 "absolute_url": author_url(settings, author),
             }
+    add_related(generator.articles, settings.get("RELATED_POSTS_MAX", 3))
     settings["_CLINICSITE_REPORTED"] = every
     settings["_CLINICSITE_CARDS"] = sorted((a.slug, a.title) for a in every)
     _check_unique(every, "title", lambda a: a.title.strip().casefold())
@@ -49,6 +50,38 @@ def enrich_articles(generator) -> None:
         # The build has failed already; keep Pelican from crashing on the
         # second write to the same path so the report stays readable.
         generator.articles = [a for a in generator.articles if a not in clashes]
+
+
+def add_related(articles, limit: int, window: int = 8) -> None:
+    """Related posts: most shared topics, then nearest in date.
+
+    Each article looks only at the `window` posts on either side of it in
+    each of its topics' date-sorted lists, so the cost is O(n·t·window)
+    plus one sort per topic — linear in the number of posts, where scoring
+    every pair of posts that share a topic grows with n².
+    """
+    by_topic: dict[str, list] = defaultdict(list)
+    for article in articles:  # already newest first
+        for key in article.topic_keys:
+            by_topic[key].append(article)
+    position = {
+        key: {id(a): i for i, a in enumerate(members)} for key, members in by_topic.items()
+    }
+    for article in articles:
+        scores: dict[int, list] = {}
+        for key in article.topic_keys:
+            members = by_topic[key]
+            i = position[key][id(article)]
+            for other in members[max(0, i - window): i + window + 1]:
+                if other is article:
+                    continue
+                entry = scores.setdefault(id(other), [0, other])
+                entry[0] += 1
+        ranked = sorted(
+            scores.values(),
+            key=lambda e: (-e[0], abs((e[1].date - article.date).total_seconds()), e[1].slug),
+        )
+        article.related_posts = [other for _, other in ranked[:limit]]
 
 
 def _check_unique(items, field: str, key) -> list:

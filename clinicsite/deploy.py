@@ -119,12 +119,24 @@ def scan_pages(output_dir: str | os.PathLike) -> PageScan:
     return result
 
 
+def uses_search(output_dir: str | os.PathLike) -> bool:
+    """Pagefind's bundle is in the output (clinicsite/search.py)."""
+    return (Path(output_dir) / "pagefind" / "pagefind.js").is_file()
+
+
 def content_security_policy(output_dir: str | os.PathLike, scan: PageScan | None = None) -> str:
-    """default-src 'none' plus exactly what the built pages use."""
+    """default-src 'none' plus exactly what the built pages use.
+
+    With site search, Pagefind (in the page and in its worker, which gets
+    this policy from its own response) fetches its index from our origin
+    (connect-src 'self') and compiles WebAssembly ('wasm-unsafe-eval', which
+    allows no JavaScript eval)."""
     scan = scan or scan_pages(output_dir)
+    search = uses_search(output_dir)
     directives = [
         ("default-src", ["'none'"]),
-        ("script-src", ["'self'"]),
+        ("script-src", ["'self'", "'wasm-unsafe-eval'"] if search else ["'self'"]),
+        *([("connect-src", ["'self'"])] if search else []),
         ("style-src", scan.style_hashes or ["'none'"]),
         ("img-src", ["'self'"]),
         ("manifest-src", ["'self'"]),

@@ -149,7 +149,9 @@ def describe(ctx) -> PageInfo:
             obj=page,
         )
 
-    articles = ctx.get("articles")
+    # A listing changes when one of the posts it shows does.
+    shown = ctx.get("articles_page")
+    articles = shown.object_list if shown is not None else ctx.get("articles")
     common = dict(
         path=path,
         canonical=canonical,

@@ -267,6 +267,13 @@ def test_two_builds_are_byte_identical(tmp_path):
     first = build_ok(PUBLISH, tmp_path / "a", SITEURL=ORIGIN, CACHE_PATH=str(tmp_path / "cache-a"))
     second = build_ok(PUBLISH, tmp_path / "b", SITEURL=ORIGIN, CACHE_PATH=str(tmp_path / "cache-b"))
     a, b = _digest(first.root), _digest(second.root)
+    # Pagefind's filter and metadata indexes are written from hash maps in
+    # arbitrary order; its maintainer made the page fragments stable in 1.3
+    # but not those (Pagefind/pagefind#638). Everything else must be identical.
+    unstable = re.compile(r"^pagefind/(filter/|pagefind-entry\.json$|pagefind\.[^/]+\.pf_meta$)")
+    a = {k: v for k, v in a.items() if not unstable.match(k)}
+    b = {k: v for k, v in b.items() if not unstable.match(k)}
     assert a.keys() == b.keys()
+    assert any(k.startswith("pagefind/fragment/") for k in a), "the search index was not built"
     differ = [name for name in a if a[name] != b[name]]
     assert not differ, f"files differ between two builds: {differ}"
