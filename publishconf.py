@@ -23,6 +23,9 @@ TAG_FEED_RSS = "feeds/topics/{slug}.rss.xml"
 RSS_FEED_SUMMARY_ONLY = False
 
 DELETE_OUTPUT_DIRECTORY = True
+# After the pages: fingerprinted asset names, a _headers file and .gz/.br
+# copies for nginx's gzip_static/brotli_static (clinicsite/deploy.py).
+CLINICSITE_POSTPROCESS = True
 # Drafts are previewed locally only: nothing is written for them here.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""

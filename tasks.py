@@ -78,14 +78,32 @@ def preview(c):
     _build(c, CONFIG["settings_publish"])
 
 
-@task
+@task(help={"target": "a folder or user@host:path (default: $PUBLISH_TARGET)"})
 def publish(c, target=""):
-    """Build the production site and rsync it to PUBLISH_TARGET (or --target)."""
+    """Build the production site and rsync it to PUBLISH_TARGET (or --target).
+
+    The build goes to a fresh temporary folder (output/ keeps your local
+    build), is post-processed for serving (fingerprinted images, _headers,
+    .gz/.br files: clinicsite.deploy.postprocess) and is rsynced only if all
+    of that succeeded."""
+    import tempfile
+
     target = target or CONFIG["publish_target"]
     if not target:
         sys.exit("publish: set PUBLISH_TARGET or pass --target (a folder or user@host:path)")
-    preview(c)
-    c.run(f"rsync -a --delete --checksum {CONFIG['deploy_path']}/ {shlex.quote(target.rstrip('/') + '/')}")
+    if not shutil.which("rsync"):
+        sys.exit("publish: rsync is not installed (apt-get install rsync)")
+    py = shlex.quote(sys.executable)
+    settings = CONFIG["settings_publish"]
+    staging = tempfile.mkdtemp(prefix="clinicsite-publish-")
+    try:
+        out = shlex.quote(os.path.join(staging, "output"))
+        c.run(f"{py} -m clinicsite.build --settings {settings} --output {out}", pty=False)
+        # Idempotent: harmless if clinicsite.build already post-processed.
+        c.run(f"{py} -m clinicsite.deploy postprocess --settings {settings} --output {out}", pty=False)
+        c.run(f"rsync -a --delete --checksum {out}/ {shlex.quote(target.rstrip('/') + '/')}", pty=False)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @task(name="new-post")

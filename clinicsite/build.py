@@ -62,6 +62,11 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
             settings_file, override={**(override or {}), "OUTPUT_PATH": str(output)}
         )
         Pelican(settings).run()
+        if settings.get("CLINICSITE_POSTPROCESS") and not collector.records:
+            # Production only: fingerprinted names, _headers, .gz/.br files.
+            from .deploy import postprocess
+
+            postprocess(output, settings["CACHE_PATH"], origin=settings["SITEURL"])
     except ContentError as exc:
         collector.records.append(logging.makeLogRecord({"msg": str(exc), "levelno": 40}))
     except Exception as exc:  # a crash in Pelican or a plugin is a failed build too

@@ -17,8 +17,8 @@ A reference is rewritten when it is an absolute URL on the site's origin
 (`https://clinic.example.com/favicon.svg`) or a root-relative path
 (`/favicon.svg`) — what a production build (RELATIVE_URLS = False) writes.
 A document-relative reference (`../favicon.svg`, a development build) is not
-rewritten but reported, so a build that runs this step inside the atomic
-build fails instead of publishing a broken link.
+rewritten: the file it names keeps its plain name and the reference is
+reported as a warning, which fails the atomic build this step runs in.
 
 Running the step twice is harmless: fingerprinted files are recognised by a
 name whose hash matches their content, and are left alone.
@@ -49,6 +49,8 @@ PATTERNS = (
     "icon-*.png",
     "apple-touch-icon.png",
     "favicon.svg",
+    "theme/*.js",  # the search page's script
+    "images/*.*",  # post images and their responsive variants
 )
 # Text files whose references are rewritten.
 REWRITE_SUFFIXES = (".html", ".webmanifest", ".xml", ".json", ".css", ".js", ".mjs", ".txt")
@@ -138,8 +140,8 @@ def find_assets(output_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     already: dict[str, str] = {}
     for pattern in PATTERNS:
         for path in sorted(output_dir.glob(pattern)):
-            if not path.is_file():
-                continue
+            if not path.is_file() or path.suffix in (".gz", ".br"):
+                continue  # precompressed copies follow their original
             rel = path.relative_to(output_dir).as_posix()
             if is_fingerprinted(path):
                 already[original_name(rel)] = rel
@@ -156,11 +158,14 @@ def find_assets(output_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     return to_rename, already
 
 
-def rewrite_text(text: str, doc_rel: str, manifest: dict[str, str], base: Base | None) -> tuple[str, list[str]]:
+def rewrite_text(
+    text: str, doc_rel: str, manifest: dict[str, str], base: Base | None
+) -> tuple[str, list[tuple[str, str]]]:
     """Replace references to manifest keys in `text` (the file `doc_rel`);
-    return the new text and the references that could not be rewritten."""
+    return the new text and the (reference, original rel) pairs that could
+    not be rewritten."""
     basenames = {posixpath.basename(k) for k in manifest}
-    unresolved: list[str] = []
+    unresolved: list[tuple[str, str]] = []
 
     def replace(m: re.Match) -> str:
         token = m.group(0)
@@ -179,7 +184,7 @@ def rewrite_text(text: str, doc_rel: str, manifest: dict[str, str], base: Base |
             # Document-relative: resolve it only to report it.
             target = posixpath.normpath(posixpath.join(posixpath.dirname(doc_rel), unquote(core)))
             if target in manifest:
-                unresolved.append(token)
+                unresolved.append((token, target))
             return token
         prefix = base.path if base else ""
         if not path.startswith(prefix + "/"):
@@ -189,7 +194,7 @@ def rewrite_text(text: str, doc_rel: str, manifest: dict[str, str], base: Base |
         if new is None:
             return token
         if not core.endswith(rel):  # spelled with escapes: leave it, report it
-            unresolved.append(token)
+            unresolved.append((token, rel))
             return token
         return core[: len(core) - len(rel)] + new + tail
 
@@ -217,15 +222,24 @@ def fingerprint(output_dir: str | os.PathLike, origin: str | None = None) -> Fin
             "only root-relative references are rewritten",
             output_dir,
         )
-    for path in text_files(output_dir):
+    texts = {path: path.read_text(encoding="utf-8") for path in text_files(output_dir)}
+    # First pass: which files are referenced in a way that cannot be
+    # rewritten? Those keep their plain name (and the problem is reported),
+    # so the output never has a broken reference.
+    blocked: set[str] = set()
+    for path, text in texts.items():
         rel = path.relative_to(output_dir).as_posix()
-        text = path.read_text(encoding="utf-8")
-        new, unresolved = rewrite_text(text, rel, result.manifest, base)
-        for token in unresolved:
+        for token, target in rewrite_text(text, rel, result.manifest, base)[1]:
+            blocked.add(target)
             result.problems.append(
-                f"{rel}: reference {token!r} to a fingerprinted file is not an absolute or "
-                f"root-relative URL on {origin or 'the site'}; it would break when the file is renamed"
+                f"{rel}: reference {token!r} to {target} is not an absolute or root-relative URL "
+                f"on {origin or 'the site'}; {target} keeps its name and is not fingerprinted"
             )
+    to_rename = {k: v for k, v in to_rename.items() if k not in blocked}
+    result.manifest = {**already, **to_rename}
+    for path, text in texts.items():
+        rel = path.relative_to(output_dir).as_posix()
+        new, _ = rewrite_text(text, rel, result.manifest, base)
         if new != text:
             path.write_text(new, encoding="utf-8")
             result.rewritten_files += 1

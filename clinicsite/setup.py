@@ -6,7 +6,7 @@ import logging
 
 from pelican.utils import slugify
 
-from . import assets, pages, responsive
+from . import assets, fingerprint, pages, responsive
 from .errors import ContentError
 from .reader import FrontMatterReader
 from .settings import apply_defaults, site_of
@@ -21,6 +21,10 @@ def initialize(pelican) -> None:
     # Absolute origin for canonical URLs, feeds and JSON-LD; templates keep
     # SITEURL, which Pelican rewrites to a relative path in development.
     settings["CLINICSITE_ORIGIN"] = settings["SITEURL"].rstrip("/")
+    if settings.get("FEED_DOMAIN"):
+        # publishconf computes FEED_DOMAIN from SITEURL at import; a SITEURL
+        # given later as an override must move the feeds with it.
+        settings["FEED_DOMAIN"] = settings["CLINICSITE_ORIGIN"]
     settings["_CLINICSITE_PAGES"] = []
     settings["_CLINICSITE_IMAGES"] = []  # image variants encoded by this build
     subs = settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
@@ -44,6 +48,7 @@ def initialize(pelican) -> None:
         "page_info": pages.page_info,
         "inline_css": assets.inline_css,
         "avatar_url": assets.avatar_url,
+        "asset_url": fingerprint.asset_url,
     }
     settings["JINJA_FILTERS"] = {
         **settings.get("JINJA_FILTERS", {}),
