@@ -6,7 +6,7 @@ import logging
 
 from pelican.utils import slugify
 
-from . import assets, fingerprint, pages, responsive
+from . import assets, fingerprint, pages, responsive, tables
 from .errors import ContentError
 from .reader import FrontMatterReader
 from .settings import apply_defaults, site_of
@@ -57,6 +57,7 @@ def initialize(pelican) -> None:
         "hours": pages.opening_hours,
         "markdown": assets.markdown_filter,
         "responsive_images": responsive.responsive_images,
+        "scrollable_tables": tables.scrollable_tables,
     }
 
 

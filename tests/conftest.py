@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from clinicsite.build import build
-from sitekit import ORIGIN, REPO, BuiltSite, StaticServer, free_port
+from sitekit import CHROMIUM, CHROMIUM_ARGS, ORIGIN, REPO, BuiltSite, StaticServer, free_port
+from tools import in_ci, require
 
 PUBLISH = str(REPO / "publishconf.py")
 DEVELOP = str(REPO / "pelicanconf.py")
@@ -44,3 +45,22 @@ def served(tmp_path_factory):
     with StaticServer(built.root, port) as server:
         assert server.url == origin
         yield built
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, launched once for the session (never a downloaded one)."""
+    executable = require(CHROMIUM, "to run the browser tests (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - the venv pins playwright
+        reason = f"the playwright package is missing ({exc}); install requirements.lock"
+        if in_ci():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -14,6 +14,31 @@ from bs4 import BeautifulSoup
 REPO = Path(__file__).resolve().parents[1]
 ORIGIN = "https://clinic.example.com"
 
+# Debian's Chromium with the flags it needs on a machine with no outside
+# network (the browser tests, the search tests and bench/lighthouse.py).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+# One page of each type, by its path in the output.
+PAGE_TYPES = {
+    "home": "index.html",
+    "post": "posts/how-dry-needling-can-help-sciatica/index.html",
+    "post-with-table": "posts/sciatica-treatments-compared/index.html",
+    "post-with-image": "posts/piriformis-syndrome-explained/index.html",
+    "author": "authors/byron-lam/index.html",
+    "authors": "authors/index.html",
+    "topic": "topics/sciatica/index.html",
+    "topics": "topics/index.html",
+    "archives": "archives/index.html",
+    "category": "category/guides/index.html",
+    "book": "book/index.html",
+    "search": "search/index.html",
+    "404": "404.html",
+}
+
 
 class BuiltSite:
     """A built output folder and the origin its absolute URLs use."""

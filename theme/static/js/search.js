@@ -14,7 +14,6 @@
   } catch (err) {
     return; // the plain form and the topic list still work
   }
-  document.getElementById("search-nojs").hidden = true;
 
   let latest = 0;
   async function run() {
