@@ -21,6 +21,9 @@ AUTHOR_FEED_RSS = "feeds/authors/{slug}.rss.xml"
 TAG_FEED_ATOM = "feeds/topics/{slug}.atom.xml"
 TAG_FEED_RSS = "feeds/topics/{slug}.rss.xml"
 RSS_FEED_SUMMARY_ONLY = False
+# Full-content feeds carry the latest posts, not the archive: 20 keeps each
+# feed small for readers to poll (and cheap to write and compress).
+FEED_MAX_ITEMS = 20
 
 DELETE_OUTPUT_DIRECTORY = True
 # After the pages: fingerprinted asset names, a _headers file and .gz/.br

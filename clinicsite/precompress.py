@@ -1,6 +1,9 @@
 """Precompressed siblings for nginx's gzip_static and brotli_static: every
 text file of the output gets `<file>.gz` (gzip level 9, mtime 0, no name:
-the same bytes on every build) and `<file>.br` (brotli quality 11).
+the same bytes on every build) and `<file>.br` (brotli quality 11 for the
+HTML pages visitors wait for, quality 5 for feeds, the sitemap, scripts and
+the search index: 10x faster, ~10% larger, on files read by machines or
+fetched after the page has rendered).
 
 Only files whose content is new are compressed: results are kept in
 `cache_dir`, keyed by the sha256 of the content, so an unchanged page costs a
@@ -32,7 +35,7 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".html", ".css", ".xml", ".js", ".mjs", ".svg", ".json", ".webmanifest", ".txt")
 VARIANTS = (".gz", ".br")
 # Bump to recompress everything (part of the cache key).
-VERSION = "gz9-br11-v1"
+VERSION = "gz9-br11html-br5-v2"
 # Cache entries not used for this long are removed.
 CACHE_MAX_AGE = 30 * 24 * 3600
 
@@ -54,26 +57,28 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def brotli_bytes(data: bytes) -> bytes:
-    return brotli.compress(data, mode=brotli.MODE_TEXT, quality=11)
+def brotli_bytes(data: bytes, quality: int = 11) -> bytes:
+    return brotli.compress(data, mode=brotli.MODE_TEXT, quality=quality)
 
 
-COMPRESSORS = {".gz": gzip_bytes, ".br": brotli_bytes}
+def _brotli_quality(suffix: str) -> int:
+    return 11 if suffix == ".html" else 5
 
 
-def _key(data: bytes) -> str:
-    return hashlib.sha256(VERSION.encode() + b"\0" + data).hexdigest()
+def _key(data: bytes, suffix: str) -> str:
+    profile = f"br{_brotli_quality(suffix)}".encode()
+    return hashlib.sha256(VERSION.encode() + b"\0" + profile + b"\0" + data).hexdigest()
 
 
 def _cache_path(cache_dir: Path, key: str, variant: str) -> Path:
     return cache_dir / key[:2] / f"{key}{variant}"
 
 
-def _compress_into_cache(data: bytes, key: str, cache_dir: Path, variant: str) -> None:
+def _compress_into_cache(data: bytes, key: str, cache_dir: Path, variant: str, suffix: str) -> None:
     target = _cache_path(cache_dir, key, variant)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.{id(data)}.tmp")
-    tmp.write_bytes(COMPRESSORS[variant](data))
+    tmp.write_bytes(gzip_bytes(data) if variant == ".gz" else brotli_bytes(data, _brotli_quality(suffix)))
     os.replace(tmp, target)
 
 
@@ -88,10 +93,10 @@ def precompress(output_dir: str | os.PathLike, cache_dir: str | os.PathLike, wor
     stats = Stats()
     sources = _sources(output_dir)
     contents: dict[Path, tuple[bytes, str]] = {}
-    jobs: dict[tuple[str, str], bytes] = {}  # (key, variant) -> data, deduplicated
+    jobs: dict[tuple[str, str], tuple[bytes, str]] = {}  # (key, variant) -> (data, suffix)
     for path in sources:
         data = path.read_bytes()
-        key = _key(data)
+        key = _key(data, path.suffix)
         contents[path] = (data, key)
         stats.files += 1
         stats.bytes_in += len(data)
@@ -99,14 +104,14 @@ def precompress(output_dir: str | os.PathLike, cache_dir: str | os.PathLike, wor
             if _cache_path(cache_dir, key, variant).is_file():
                 stats.cached += 1
             elif (key, variant) not in jobs:
-                jobs[(key, variant)] = data
+                jobs[(key, variant)] = (data, path.suffix)
     if jobs:
         # Largest first, so the pool finishes together.
-        order = sorted(jobs.items(), key=lambda kv: -len(kv[1]))
+        order = sorted(jobs.items(), key=lambda kv: -len(kv[1][0]))
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             futures = [
-                pool.submit(_compress_into_cache, data, key, cache_dir, variant)
-                for (key, variant), data in order
+                pool.submit(_compress_into_cache, data, key, cache_dir, variant, suffix)
+                for (key, variant), (data, suffix) in order
             ]
             for f in futures:
                 f.result()

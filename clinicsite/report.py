@@ -123,17 +123,31 @@ class PostReport:
     findings: list[dict] = field(default_factory=list)
 
 
-def analyse(file: str, title: str, description: str, html: str, last_reviewed=None,
-            internal_prefixes=("{filename}", "/", "#"), today: dt.date | None = None,
-            review_months: int = 12, is_internal=None) -> PostReport:
+def readability(scored: str) -> tuple[float, float]:
+    """(Flesch reading ease, Flesch-Kincaid grade) of text already passed
+    through plain_for_scoring."""
     import textstat  # imported lazily: it loads a pronunciation dictionary
 
+    if not scored.split():
+        return 0.0, 0.0
+    return round(textstat.flesch_reading_ease(scored), 1), round(textstat.flesch_kincaid_grade(scored), 1)
+
+
+def _parse(html: str) -> _Text:
     parser = _Text()
     parser.feed(html)
     parser.close()
+    return parser
+
+
+def analyse(file: str, title: str, description: str, html: str, last_reviewed=None,
+            internal_prefixes=("{filename}", "/", "#"), today: dt.date | None = None,
+            review_months: int = 12, is_internal=None, parsed: _Text | None = None,
+            scores: tuple[float, float] | None = None) -> PostReport:
+    parser = parsed or _parse(html)
     text = "\n".join(parser.blocks)
     words = len(text.split())
-    scored = plain_for_scoring(text)
+    fre, grade = scores if scores is not None else readability(plain_for_scoring(text))
     internal = [h for h in parser.links if (is_internal(h) if is_internal else h.startswith(internal_prefixes))]
     claims = sorted({m.group(0).lower() for m in CLAIMS.finditer(f"{title}\n{description}\n{text}")})
     report = PostReport(
@@ -141,8 +155,8 @@ def analyse(file: str, title: str, description: str, html: str, last_reviewed=No
         title=title,
         words=words,
         reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
-        flesch_reading_ease=round(textstat.flesch_reading_ease(scored), 1) if words else 0.0,
-        grade_level=round(textstat.flesch_kincaid_grade(scored), 1) if words else 0.0,
+        flesch_reading_ease=fre,
+        grade_level=grade,
         longest_paragraph=max((len(b.split()) for b in parser.blocks), default=0),
         most_words_between_headings=max(parser.sections),
         images_without_alt=parser.images_without_alt,
@@ -186,6 +200,32 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, 28))
 
 
+def _scores(texts: list[str], cache_dir: str | None) -> list[tuple[float, float]]:
+    """Readability of each text, from a cache keyed by the text's hash.
+    (textstat takes ~4 ms a post once its dictionary is loaded, which costs
+    ~1 s per process: a process pool would spend more than it saves.)"""
+    import hashlib
+
+    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    path = Path(cache_dir) / "readability.json" if cache_dir else None
+    cache: dict[str, list[float]] = {}
+    if path is not None and path.exists():
+        try:
+            cache = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            cache = {}
+    missing = {k: t for k, t in zip(keys, texts) if k not in cache}
+    if missing:
+        items = list(missing.items())
+        results = [readability(t) for _, t in items]
+        cache.update({k: list(r) for (k, _), r in zip(items, results)})
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            live = set(keys)
+            path.write_text(json.dumps({k: v for k, v in cache.items() if k in live}, sort_keys=True), encoding="utf-8")
+    return [tuple(cache[k]) for k in keys]
+
+
 def report_articles(articles, settings) -> list[PostReport]:
     from .errors import source_name
 
@@ -194,6 +234,8 @@ def report_articles(articles, settings) -> list[PostReport]:
     def is_internal(href: str) -> bool:
         return href.startswith(("{filename}", "{static}", "/", "#")) or bool(origin and href.startswith(origin))
 
+    parsed = [_parse(a._content or "") for a in articles]
+    scores = _scores([plain_for_scoring("\n".join(p.blocks)) for p in parsed], settings.get("CACHE_PATH"))
     return [
         analyse(
             source_name(a),
@@ -203,8 +245,10 @@ def report_articles(articles, settings) -> list[PostReport]:
             getattr(a, "last_reviewed", None),
             review_months=settings.get("CLINICSITE_REVIEW_MONTHS", 12),
             is_internal=is_internal,
+            parsed=p,
+            scores=score,
         )
-        for a in articles
+        for a, p, score in zip(articles, parsed, scores)
     ]
 
 
