@@ -1,4 +1,4 @@
-"""Inline stylesheet or one cacheable file? Measure both on the real pages.
+"""Inline stylesheet or one cacheable file? And what does each page weigh?
 
 For each page type of a production build this prints, gzip-compressed:
   - inline: the HTML as shipped (all CSS in a <style> element) — one round
@@ -6,7 +6,9 @@ For each page type of a production build this prints, gzip-compressed:
   - external: the same HTML without the <style> element, plus the stylesheet
     as a file — two round trips on a first visit (the CSS blocks rendering),
     the HTML alone on later visits (the file is cached);
-and whether each fits the first round trip (14 KB, RFC 6928's initial window).
+and whether each fits the first round trip (14 KB, RFC 6928's initial window);
+and the page's total weight as nginx serves it (brotli where the build wrote
+a .br file): the HTML, its images, the SVG favicon and the manifest.
 
     .venv/bin/python bench/css_delivery.py [--output bench/results/css-delivery.md]
 """
@@ -23,6 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bs4 import BeautifulSoup  # noqa: E402
 
 from clinicsite.assets import css_text  # noqa: E402
 from clinicsite.build import build  # noqa: E402
@@ -46,12 +50,32 @@ def gz(data: str) -> int:
     return len(gzip.compress(data.encode("utf-8"), 9, mtime=0))
 
 
+def served_size(root: Path, rel: str) -> int:
+    """Bytes on the wire: the .br sibling if the build wrote one, else the file."""
+    path = root / rel
+    br = path.with_name(path.name + ".br")
+    return (br if br.exists() else path).stat().st_size
+
+
+def total_weight(root: Path, rel: str, origin: str) -> int:
+    soup = BeautifulSoup((root / rel).read_text(encoding="utf-8"), "lxml")
+    fetched = {rel}
+    for el in soup.select("img[src], link[rel~=icon][type='image/svg+xml'], link[rel=manifest], script[src]"):
+        url = el.get("src") or el.get("href")
+        if url.startswith(origin + "/"):
+            fetched.add(url[len(origin) + 1:])
+    return sum(served_size(root, r) for r in fetched)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(REPO / "bench" / "results" / "css-delivery.md"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        result = build(str(REPO / "publishconf.py"), Path(tmp) / "out", {"CACHE_PATH": str(Path(tmp) / "cache")})
+        origin = "https://clinic.example.com"
+        result = build(
+            str(REPO / "publishconf.py"), Path(tmp) / "out", {"CACHE_PATH": str(Path(tmp) / "cache"), "SITEURL": origin}
+        )
         if not result.ok:
             sys.exit("build failed:\n" + "\n".join(result.problems))
         css = gz(css_text(str(REPO / "theme")))
@@ -60,19 +84,22 @@ def main() -> int:
             html = (result.output / rel).read_text(encoding="utf-8")
             inline = gz(html)
             bare = gz(STYLE.sub('<link rel="stylesheet" href="/theme/css/site.css">', html))
-            rows.append((name, inline, bare, bare + css))
+            rows.append((name, inline, bare, bare + css, total_weight(result.output, rel, origin)))
     lines = [
         f"# Inline CSS or a stylesheet file ({dt.date.today().isoformat()})",
         "",
-        f"Stylesheet gzip-compressed: {css} B. First round trip budget: {FIRST_TRIP} B (14 KB).",
+        f"Stylesheet gzip-compressed: {css} B. First round trip budget: {FIRST_TRIP} B (14 KB). "
+        "Sizes in bytes; the first four columns gzip level 9, the last as nginx sends it with brotli.",
         "",
-        "| page | inline: HTML+CSS, 1 trip | external: HTML (repeat visit) | external: first visit, 2 trips | inline fits 1 trip |",
-        "|---|---:|---:|---:|:-:|",
+        "| page | inline: HTML+CSS, 1 trip | external: HTML (repeat visit) | external: first visit, 2 trips | inline fits 1 trip | total weight, as served (brotli) |",
+        "|---|---:|---:|---:|:-:|---:|",
     ]
-    for name, inline, bare, first in rows:
-        lines.append(f"| {name} | {inline} | {bare} | {first} | {'yes' if inline <= FIRST_TRIP else 'NO'} |")
-    extra = sum(inline - bare for _, inline, bare, _ in rows) / len(rows)
-    all_fit = all(inline <= FIRST_TRIP for _, inline, _, _ in rows)
+    for name, inline, bare, first, weight in rows:
+        lines.append(
+            f"| {name} | {inline} | {bare} | {first} | {'yes' if inline <= FIRST_TRIP else 'NO'} | {weight} |"
+        )
+    extra = sum(inline - bare for _, inline, bare, _, _ in rows) / len(rows)
+    all_fit = all(inline <= FIRST_TRIP for _, inline, _, _, _ in rows)
     lines += [
         "",
         f"Inlining costs on average {extra:.0f} B (gzip) per page view once the file would be cached, "
