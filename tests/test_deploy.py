@@ -1023,3 +1023,18 @@ def test_invoke_publish_ships_exactly_the_production_build(prod, tmp_path):
     assert not (missing or extra or differ), (
         f"invoke publish differs from the production build: missing {missing}, extra {extra}, different {differ}"
     )
+
+
+def test_scan_pages_finds_what_the_csp_would_block(tmp_path):
+    (tmp_path / "clean.html").write_text("<!DOCTYPE html><style>p{color:red}</style><p>Fine.</p>", encoding="utf-8")
+    (tmp_path / "bad.html").write_text(
+        '<!DOCTYPE html><style>p{}</style><p style="color:red" onclick="x()">x</p>'
+        '<a href="javascript:void(0)">x</a><script>alert(1)</script>',
+        encoding="utf-8",
+    )
+    scan = deploy.scan_pages(tmp_path)
+    assert len(scan.style_hashes) == 2
+    text = "\n".join(scan.problems)
+    for needle in ("onclick", "style=", "javascript:", "inline <script"):
+        assert needle in text, text
+    assert not [p for p in scan.problems if p.startswith("clean.html")]
