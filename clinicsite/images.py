@@ -107,13 +107,12 @@ def write_site_images(settings, site, out: str) -> None:
     cards = [("site", name)] + settings.get("_CLINICSITE_CARDS", [])
     # Pillow releases the GIL while it encodes, so two threads use both cores.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        drawn = sum(
+        list(
             pool.map(
                 lambda card: cached_card(cache_dir, os.path.join(out, "social", f"{card[0]}.png"), name, card[1], size),
                 cards,
             )
         )
-    settings["_CLINICSITE_CARDS_DRAWN"] = drawn
     for author_name, author in site.authors.items():
         folder = os.path.join(out, settings["AUTHOR_SAVE_AS"].format(slug=author.slug))
         folder = os.path.dirname(folder)

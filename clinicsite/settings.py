@@ -5,12 +5,16 @@ from __future__ import annotations
 from .config import Site, load_site
 
 DEFAULTS = {
-    # A health post is any post with a condition topic: it gets the medical
-    # disclaimer and MedicalWebPage markup.
-    "CLINICSITE_RELATED_MAX": 3,
     # Width and height of the generated social images (Open Graph's preferred size).
     "CLINICSITE_SOCIAL_SIZE": (1200, 630),
-    "CLINICSITE_SOCIAL_CACHE": "cache/social",
+    # Months after last_reviewed before the editorial report calls a review overdue.
+    "CLINICSITE_REVIEW_MONTHS": 12,
+    # Editorial report checks that fail the build instead of warning (report.CHECKS).
+    "CLINICSITE_REPORT_ERRORS": (),
+    # Run Pagefind over the output (clinicsite/search.py).
+    "CLINICSITE_SEARCH": False,
+    # Fingerprint, write _headers and precompress after the pages (production).
+    "CLINICSITE_POSTPROCESS": False,
 }
 
 _SITE_KEY = "_CLINICSITE_SITE"

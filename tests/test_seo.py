@@ -337,3 +337,25 @@ def test_crawl_from_home_reaches_every_sitemap_url_without_404(served):
         urllib.request.urlopen(origin + "/no-such-page/", timeout=10)
     assert missing.value.code == 404
     assert b"Page not found" in missing.value.read()
+
+
+def test_social_cards_are_not_redrawn_for_unchanged_posts(tmp_path):
+    import shutil
+
+    from clinicsite.build import build
+    from sitekit import REPO
+
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "tests" / "fixtures" / "baseline", content)
+    override = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache"), "SITEURL": ORIGIN}
+    assert build(str(REPO / "publishconf.py"), tmp_path / "a", override).ok
+    cards = tmp_path / "cache" / "social"
+    before = {p.name: p.stat().st_mtime_ns for p in cards.glob("*.png")}
+    assert len(before) == 2  # the site card and the one post's card
+    assert build(str(REPO / "publishconf.py"), tmp_path / "b", override).ok
+    assert {p.name: p.stat().st_mtime_ns for p in cards.glob("*.png")} == before
+    post = content / "posts" / "2026-01-05-baseline-post.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("title: A Baseline", "title: A Renamed"), encoding="utf-8")
+    assert build(str(REPO / "publishconf.py"), tmp_path / "c", override).ok
+    after = {p.name for p in cards.glob("*.png")}
+    assert len(after - set(before)) == 1, "exactly the retitled post's card is drawn"
