@@ -53,17 +53,12 @@ def regenerate(c):
 @task
 def serve(c):
     """Serve the built site at http://127.0.0.1:8000 (Ctrl-C stops it)."""
-    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+    import logging
 
-    class Handler(ComplexHTTPRequestHandler):
-        base_path = CONFIG["deploy_path"]
+    from clinicsite.serve import serve_forever
 
-    server = RootedHTTPServer(CONFIG["deploy_path"], (CONFIG["host"], CONFIG["port"]), Handler)
-    print(f"Serving the site at http://{CONFIG['host']}:{CONFIG['port']}/ (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        server.server_close()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    serve_forever(CONFIG["deploy_path"], CONFIG["host"], CONFIG["port"])
 
 
 @task

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import http.server
 import socket
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
+
+from clinicsite.serve import StaticServer  # noqa: F401  (re-exported for tests and bench)
 
 REPO = Path(__file__).resolve().parents[1]
 ORIGIN = "https://clinic.example.com"
@@ -87,45 +87,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class StaticServer:
-    """The output served over real HTTP on 127.0.0.1, with the 404 page."""
-
-    def __init__(self, root: Path, port: int):
-        root = str(root)
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *a, **kw):
-                super().__init__(*a, directory=root, **kw)
-
-            def log_message(self, *args):
-                pass
-
-            def send_error(self, code, message=None, explain=None):
-                page = Path(root) / "404.html"
-                if code == 404 and page.exists():
-                    body = page.read_bytes()
-                    self.send_response(404)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(body)
-                    return
-                super().send_error(code, message, explain)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def content_posts(folder: Path = REPO / "content" / "posts") -> list[dict]:
