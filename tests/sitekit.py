@@ -102,3 +102,19 @@ def content_posts(folder: Path = REPO / "content" / "posts") -> list[dict]:
         if meta.get("status", "published") == "published":
             posts.append(meta)
     return posts
+
+
+def text(el) -> str:
+    """An element's text with whitespace collapsed, as a reader sees it."""
+    return " ".join(el.get_text(" ").split())
+
+
+def digest(root: Path) -> dict[str, str]:
+    """sha256 of every file below `root`, by relative path."""
+    import hashlib
+
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file()
+    }

@@ -4,14 +4,13 @@ output byte-for-byte as it was. One fixture file per failure mode."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
 import sys
 
 import pytest
-from sitekit import REPO
+from sitekit import REPO, digest
 
 from clinicsite.build import main
 
@@ -42,14 +41,6 @@ CASES = {
     "image-without-alt.md": ["image_alt"],
     "bad-status.md": ["status", "published, draft, hidden"],
 }
-
-
-def digest(root) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

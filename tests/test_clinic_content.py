@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 from conftest import PUBLISH, build_ok
-from sitekit import ORIGIN, REPO, content_posts
+from sitekit import ORIGIN, REPO, content_posts, text
 
 CLINIC = tomllib.loads((REPO / "clinic.toml").read_text(encoding="utf-8"))
 BOOKING = CLINIC["clinic"]["booking_url"]
@@ -24,10 +24,6 @@ DERIVED = [
     "dry-needling-session-and-aftercare",
     "dry-needling-risks-and-choosing-a-practitioner",
 ]
-
-
-def text(el) -> str:
-    return " ".join(el.get_text(" ").split())
 
 
 def post_pages(site):

@@ -3,19 +3,14 @@ internal link resolves, and builds are reproducible."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import pytest
 from conftest import PUBLISH, build_ok
-from sitekit import ORIGIN, content_posts
+from sitekit import ORIGIN, content_posts, digest, text
 
 RMADN = "posts/dry-needling-for-sciatica-pain/index.html"
 BYRON = "posts/how-dry-needling-can-help-sciatica/index.html"
-
-
-def text(el) -> str:
-    return " ".join(el.get_text(" ").split())
 
 
 def post_hrefs(soup, selector) -> list[str]:
@@ -255,18 +250,10 @@ def test_404_page_exists_and_is_noindex(site):
     assert soup.select_one('meta[name=robots]')["content"] == "noindex"
 
 
-def _digest(root) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_two_builds_are_byte_identical(tmp_path):
     first = build_ok(PUBLISH, tmp_path / "a", SITEURL=ORIGIN, CACHE_PATH=str(tmp_path / "cache-a"))
     second = build_ok(PUBLISH, tmp_path / "b", SITEURL=ORIGIN, CACHE_PATH=str(tmp_path / "cache-b"))
-    a, b = _digest(first.root), _digest(second.root)
+    a, b = digest(first.root), digest(second.root)
     # Pagefind's filter and metadata indexes are written from hash maps in
     # arbitrary order; its maintainer made the page fragments stable in 1.3
     # but not those (Pagefind/pagefind#638). Everything else must be identical.
