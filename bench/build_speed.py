@@ -505,7 +505,10 @@ def write_markdown(path: Path, runs, info: dict, table: list[str], notes: list[s
         "output; the cache saves reading and parsing the unchanged Markdown.",
         "- **Hugo**: `hugo --source bench/hugo --contentDir DIR` with a minimal layout "
         "(baseof/single/list; taxonomies, related posts, RSS, sitemap). Hugo uses every core; "
-        "Pelican one.",
+        "Pelican one. The layout's per-page work grows with N (`.Related` on every post, "
+        "`where site.RegularPages` on every home pager page): at 5,000 posts, dropping `.Related` "
+        "alone halved Hugo's time in a separate check, so Hugo's large-N figures are not a tuned "
+        "theme's.",
         "- Order for each N: the cold build, then plain, ours, Hugo alternating for each "
         "repetition, then the incremental build(s). Each build runs in a fresh wrapper process "
         "that reports its own child's wall time, CPU time and peak RSS "
@@ -529,7 +532,10 @@ def write_markdown(path: Path, runs, info: dict, table: list[str], notes: list[s
 
 
 def plot(path: Path, runs, sizes, hugo: bool, timeout: float) -> None:
-    """Median wall time against N, drawn with Pillow."""
+    """Median wall time against N on log-log axes (a straight line of slope 1
+    is linear scaling), drawn with Pillow."""
+    import math
+
     from PIL import Image, ImageDraw, ImageFont
 
     series = [("plain", "#1f77b4"), ("ours", "#d62728"), ("cold", "#ff7f0e")]
@@ -541,38 +547,46 @@ def plot(path: Path, runs, sizes, hugo: bool, timeout: float) -> None:
     draw = ImageDraw.Draw(img)
     font, small, big = (ImageFont.load_default(size=s) for s in (16, 13, 20))
     points = {t: [(n, figure(runs, t, n, "wall", timeout)) for n in sizes] for t, _ in series}
-    points = {t: [(n, v) for n, v in pts if bound(v) is not None] for t, pts in points.items()}
-    values = [bound(v) for pts in points.values() for _, v in pts]
-    step = _nice_step(max(values + [1]) * 1.1 / 6)
-    ymax = step * (int(max(values + [1]) * 1.1 / step) + 1)
-    xmax = max(sizes) * 1.05
+    points = {t: [(n, v) for n, v in pts if bound(v)] for t, pts in points.items()}
+    values = [bound(v) for pts in points.values() for _, v in pts] or [1.0]
+    ylo = 10 ** math.floor(math.log10(min(values)))
+    yhi = 10 ** math.ceil(math.log10(max(values) * 1.2))
+    xlo = 10 ** math.floor(math.log10(min(sizes)))
+    xhi = 10 ** math.ceil(math.log10(max(sizes)))
     x0, y0, x1, y1 = left, height - bottom, width - right, top
 
     def xy(n, v):
-        return x0 + (x1 - x0) * n / xmax, y0 - (y0 - y1) * v / ymax
+        fx = (math.log10(n) - math.log10(xlo)) / (math.log10(xhi) - math.log10(xlo))
+        fy = (math.log10(v) - math.log10(ylo)) / (math.log10(yhi) - math.log10(ylo))
+        return x0 + (x1 - x0) * fx, y0 - (y0 - y1) * fy
 
-    draw.text((left, 20), "Build time against number of posts (median wall time, seconds)",
+    draw.text((left, 20), "Build time against number of posts (median wall time; log-log axes)",
               font=big, fill="black")
-    y = 0.0
-    while y <= ymax + 1e-9:
-        _, py = xy(0, y)
-        draw.line([(x0, py), (x1, py)], fill="#e5e5e5")
-        draw.text((x0 - 10, py), f"{y:g}", font=small, fill="black", anchor="rm")
-        y += step
-    for n in [0, *sizes]:
-        px, _ = xy(n, 0)
+    decade = ylo
+    while decade <= yhi * 1.001:
+        for m in (1, 2, 5):
+            v = decade * m
+            if v > yhi * 1.001:
+                break
+            _, py = xy(xlo, v)
+            draw.line([(x0, py), (x1, py)], fill="#d0d0d0" if m == 1 else "#eeeeee")
+            draw.text((x0 - 10, py), f"{v:g}", font=small, fill="black", anchor="rm")
+        decade *= 10
+    for n in sorted(set(sizes) | {xlo, xhi}):
+        px, _ = xy(n, ylo)
+        draw.line([(px, y1), (px, y0)], fill="#eeeeee")
         draw.line([(px, y0), (px, y0 + 5)], fill="black")
         draw.text((px, y0 + 8), f"{n:,}", font=small, fill="black", anchor="mt")
     draw.line([(x0, y0), (x1, y0)], fill="black", width=2)
     draw.line([(x0, y0), (x0, y1)], fill="black", width=2)
     draw.text(((x0 + x1) / 2, height - 30), "posts (N)", font=font, fill="black", anchor="mm")
     draw.text((12, y1 - 30), "seconds", font=font, fill="black")
+    placed: list[tuple[float, float]] = []  # label positions, to keep labels apart
     for tool, colour in series:
         pts = points[tool]
         coords = [xy(n, bound(v)) for n, v in pts]
-        for (a, va), (b, vb) in zip(zip(coords, [v for _, v in pts]), zip(coords[1:], [v for _, v in pts[1:]])):
-            # Dashed towards a killed or extrapolated point.
-            if isinstance(vb, tuple):
+        for (a, b), vb in zip(zip(coords, coords[1:]), [v for _, v in pts[1:]]):
+            if isinstance(vb, tuple):  # dashed towards a killed or extrapolated point
                 for k in range(0, 20, 2):
                     draw.line([(a[0] + (b[0] - a[0]) * k / 20, a[1] + (b[1] - a[1]) * k / 20),
                                (a[0] + (b[0] - a[0]) * (k + 1) / 20, a[1] + (b[1] - a[1]) * (k + 1) / 20)],
@@ -582,23 +596,24 @@ def plot(path: Path, runs, sizes, hugo: bool, timeout: float) -> None:
         for (px, py), (_, v) in zip(coords, pts):
             if isinstance(v, tuple):  # killed, or a lower bound: a hollow marker
                 draw.ellipse([px - 6, py - 6, px + 6, py + 6], fill="white", outline=colour, width=3)
-                text = f"> {v[1]:.0f} (killed)" if v[0] == "killed" else f">= {v[1]:.0f} (not run, extrapolated)"
-                draw.text((px - 8, py - 10), text, font=small, fill=colour, anchor="rs")
+                text = f"> {v[1]:.0f} (killed)" if v[0] == "killed" else f">= {v[1]:.0f} (not run)"
             else:
                 draw.ellipse([px - 5, py - 5, px + 5, py + 5], fill=colour)
-                draw.text((px - 8, py - 8), cell(v), font=small, fill=colour, anchor="rs")
+                text = cell(v)
+            ty = py
+            while any(abs(px - x) < 40 and abs(ty - y) < 15 for x, y in placed):
+                ty += 15
+            placed.append((px, ty))
+            draw.text((px + 9, ty), text, font=small, fill=colour, anchor="lm")
     ly = top + 10
     for tool, colour in series:
         if points[tool]:
             draw.line([(x1 + 25, ly), (x1 + 55, ly)], fill=colour, width=3)
             draw.text((x1 + 62, ly), LABELS[tool], font=small, fill="black", anchor="lm")
             ly += 30
+    draw.text((x1 + 25, ly + 10), "Hollow: killed at the timeout,\nor a lower bound (not run).",
+              font=small, fill="#555555")
     img.save(path, "PNG", optimize=True)
-
-
-def _nice_step(raw: float) -> float:
-    exp = 10 ** int(f"{raw:e}".split("e")[1])
-    return next((m * exp for m in (1, 2, 2.5, 5) if raw <= m * exp), 10 * exp)
 
 
 # ---------------------------------------------------------------- main
@@ -683,15 +698,21 @@ def main(argv=None) -> int:
             f"{LABELS[r['tool']]} at N = {r['n']:,} (exit {r['rc']}"
             + (", a signal from outside the benchmark" if r["rc"] < 0 else "") + ")" for r in failed)
             + ". Builds that need a failed cold build's cache were not run.")
-    skipped = sorted({(r["n"], r["tool"]) for r in runs if r.get("skipped")})
-    if skipped:
+    skipped = [r for r in runs if r.get("skipped")]
+    predicted = [r for r in skipped if r["tool"] == "cold"]
+    if predicted:
         notes.append(
-            "Not run: " + ", ".join(f"{LABELS[t]} at N = {n:,}" for n, t in skipped)
-            + f". The cold build's time extrapolated from the smaller sizes (last time plus the "
-            f"last slope, a lower bound since per-post costs do not fall with N) exceeds the "
-            f"--timeout of {args.timeout:.0f} s, and the warm and incremental builds need its "
-            "cache; the table shows those lower bounds as \"≥ … (not run)\". "
-            "`--timeout 0` runs everything, however long it takes.")
+            "Not run: " + ", ".join(f"{LABELS['cold']} at N = {r['n']:,}" for r in predicted)
+            + f": extrapolated from the two smaller sizes (the last time plus the last slope, a "
+            f"lower bound since per-post costs do not fall as N grows) it exceeds the --timeout "
+            f"of {args.timeout:.0f} s. `--timeout 0` runs everything, however long it takes.")
+    dependent = [r for r in skipped if r["tool"] != "cold"]
+    if dependent:
+        notes.append(
+            "Not run: " + ", ".join(f"{LABELS[r['tool']]} at N = {r['n']:,}" for r in dependent)
+            + ": they start from the cold build's cache, and that build was killed, failed or "
+            "not run. Where the table shows \"≥ … (not run; extrapolated)\", the figure is the "
+            "lower bound extrapolated from the two smaller sizes.")
     busy = max(float(info["load_start"]), float(info["load_end"]))
     if busy > (m["nproc"] or 1) * 0.75:
         notes.append(f"The machine was shared (load average up to {busy:.1f} on {m['nproc']} CPUs "
