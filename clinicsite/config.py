@@ -103,6 +103,10 @@ class Disclaimer(_Strict):
     text: str
 
 
+class SeekHelp(_Strict):
+    text: str  # Markdown
+
+
 class Site(_Strict):
     placeholder: bool
     clinic: Clinic
@@ -110,6 +114,7 @@ class Site(_Strict):
     credentials: dict[str, Credential]
     topics: dict[str, Topic]
     disclaimer: Disclaimer
+    seek_help: SeekHelp
 
     @field_validator("authors")
     @classmethod
