@@ -65,17 +65,18 @@ DEFAULT_REPS_FOR = {5000: 1}
 SITEURL = "https://clinic.example.com"
 
 
-def _load_corpus():
+def _load(name: str):
     # Loaded by path: putting bench/ on sys.path would let bench/hugo/ shadow
     # the `hugo` package that ships the Hugo binary.
-    spec = importlib.util.spec_from_file_location("bench_corpus", HERE / "corpus.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
-corpus = _load_corpus()
+corpus = _load("corpus")
+cpu_model = _load("machine").cpu_model
 
 # Runs one command in its own process group and prints its figures as JSON.
 WRAPPER = r"""
@@ -370,14 +371,7 @@ def ratio(a, b) -> str:
 
 
 def machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     mem = ""
     try:
         kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from sitekit import CHROMIUM, CHROMIUM_ARGS, PAGE_TYPES, StaticServer, free_port  # noqa: E402
 
 from clinicsite.build import build  # noqa: E402
+from machine import cpu_model  # noqa: E402  (bench/machine.py, beside this script)
 
 LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"
 CHROME = CHROMIUM
@@ -72,14 +73,7 @@ def run(cmd: list[str], **kw) -> str:
 
 
 def machine() -> dict[str, str]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model("?")
     os_name = platform.platform()
     try:
         for line in Path("/etc/os-release").read_text().splitlines():
