@@ -188,14 +188,22 @@ def _immutable_paths(output_dir: Path) -> list[str]:
             return True
         return p.suffix in (".gz", ".br") and p.with_name(p.name[:-3]) in fixed
 
+    # Folders holding anything not fingerprinted, found in one pass (an
+    # rglob per file and ancestor grew with n²: 20 s at 1,000 posts).
+    impure: set[Path] = set()
+    for q in files:
+        if not covered(q):
+            folder = q.parent
+            while folder != output_dir and folder not in impure:
+                impure.add(folder)
+                folder = folder.parent
     patterns: set[str] = set()
     for p in fixed:
-        folder = p.parent
         # The highest folder below the root that holds only fingerprinted files.
         best = None
-        while folder != output_dir:
-            if all(covered(q) for q in folder.rglob("*") if q.is_file()):
-                best = folder
+        folder = p.parent
+        while folder != output_dir and folder not in impure:
+            best = folder
             folder = folder.parent
         if best is not None:
             patterns.add("/" + best.relative_to(output_dir).as_posix() + "/*")

@@ -170,12 +170,19 @@ def find_assets(output_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def rewrite_text(
-    text: str, doc_rel: str, manifest: dict[str, str], base: Base | None
+    text: str,
+    doc_rel: str,
+    manifest: dict[str, str],
+    base: Base | None,
+    basenames: frozenset[str] | None = None,
 ) -> tuple[str, list[tuple[str, str]]]:
     """Replace references to manifest keys in `text` (the file `doc_rel`);
     return the new text and the (reference, original rel) pairs that could
     not be rewritten."""
-    basenames = {posixpath.basename(k) for k in manifest}
+    # The caller passes the names once for the whole output: rebuilding the
+    # set for each of its files grew with files × assets.
+    if basenames is None:
+        basenames = frozenset(posixpath.basename(k) for k in manifest)
     unresolved: list[tuple[str, str]] = []
 
     def replace(m: re.Match) -> str:
@@ -238,9 +245,10 @@ def fingerprint(output_dir: str | os.PathLike, origin: str | None = None) -> Fin
     # rewritten? Those keep their plain name (and the problem is reported),
     # so the output never has a broken reference.
     blocked: set[str] = set()
+    names = frozenset(posixpath.basename(k) for k in result.manifest)
     for path, text in texts.items():
         rel = path.relative_to(output_dir).as_posix()
-        for token, target in rewrite_text(text, rel, result.manifest, base)[1]:
+        for token, target in rewrite_text(text, rel, result.manifest, base, names)[1]:
             blocked.add(target)
             result.problems.append(
                 f"{rel}: reference {token!r} to {target} is not an absolute or root-relative URL "
@@ -248,9 +256,10 @@ def fingerprint(output_dir: str | os.PathLike, origin: str | None = None) -> Fin
             )
     to_rename = {k: v for k, v in to_rename.items() if k not in blocked}
     result.manifest = {**already, **to_rename}
+    names = frozenset(posixpath.basename(k) for k in result.manifest)
     for path, text in texts.items():
         rel = path.relative_to(output_dir).as_posix()
-        new, _ = rewrite_text(text, rel, result.manifest, base)
+        new, _ = rewrite_text(text, rel, result.manifest, base, names)
         if new != text:
             path.write_text(new, encoding="utf-8")
             result.rewritten_files += 1

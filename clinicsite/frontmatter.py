@@ -235,11 +235,11 @@ def parse(front: str, path: str, schema: type[_Meta], context: dict) -> _Meta:
         raise ContentError(
             f"{path}:2: front matter: expected `field: value` lines, got {type(raw).__name__}"
         )
-    lines = key_lines(front)
     try:
         return schema.model_validate(raw, context=context)
     except ValidationError as exc:
-        raise ContentError(_explain(exc, raw, lines, path, schema)) from None
+        # Line numbers cost a second YAML pass: only errors need them.
+        raise ContentError(_explain(exc, raw, key_lines(front), path, schema)) from None
 
 
 def _explain(exc: ValidationError, raw: dict, lines: dict, path: str, schema) -> str:
