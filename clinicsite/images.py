@@ -51,22 +51,19 @@ def draw_card(path: str, site_name: str, title: str, size=(1200, 630)) -> None:
     img.save(path, "PNG", compress_level=6)
 
 
-def cached_card(cache_dir: str, out_path: str, site_name: str, title: str, size) -> bool:
-    """Copy the card from the cache, drawing it first if needed. True if drawn."""
+def cached_card(cache_dir: str, out_path: str, site_name: str, title: str, size) -> None:
+    """Copy the card from the cache, drawing it first if needed."""
     key = hashlib.sha256(
         "\0".join([CARD_VERSION, site_name, title, f"{size[0]}x{size[1]}"]).encode()
     ).hexdigest()[:24]
     cached = os.path.join(cache_dir, f"{key}.png")
-    drawn = False
     if not os.path.exists(cached):
         os.makedirs(cache_dir, exist_ok=True)
         tmp = cached + ".tmp"
         draw_card(tmp, site_name, title, size)
         os.replace(tmp, cached)
-        drawn = True
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     shutil.copyfile(cached, out_path)
-    return drawn
 
 
 def avatar_svg(name: str) -> str:

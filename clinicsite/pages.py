@@ -32,7 +32,7 @@ class PageInfo:
     og_type: str = "website"
     image: str = ""
     image_alt: str = ""
-    image_size: tuple[int, int] = (1200, 630)
+    image_size: tuple[int, int] = (0, 0)  # the social card's, from CLINICSITE_SOCIAL_SIZE
     breadcrumbs: list[tuple[str, str]] = field(default_factory=list)  # (name, absolute url)
     obj: object = None  # the article, page, author or tag the page is about
 
@@ -73,9 +73,12 @@ def _latest(articles) -> dt.datetime | None:
     return max(dates) if dates else None
 
 
+def _fit_title(full: str, short: str) -> str:
+    return full if len(full) <= TITLE_MAX else short
+
+
 def _site_title(settings: dict, name: str) -> str:
-    full = f"{name} | {settings['SITENAME']}"
-    return full if len(full) <= TITLE_MAX else name
+    return _fit_title(f"{name} | {settings['SITENAME']}", name)
 
 
 def _kind(ctx, output_file: str) -> str:
@@ -107,6 +110,7 @@ def describe(ctx) -> PageInfo:
     template = _kind(ctx, output_file)
     page_number = getattr(ctx.get("articles_page"), "number", 1)
     suffix = f" (page {page_number})" if page_number > 1 else ""
+    card = tuple(settings["CLINICSITE_SOCIAL_SIZE"])  # what images.py draws
 
     def crumbs(*pairs):
         return [(clinic.name, home), *pairs]
@@ -127,6 +131,7 @@ def describe(ctx) -> PageInfo:
             og_type="article",
             image=absolute(settings, f"social/{article.slug}.png"),
             image_alt=f"{article.title} — {clinic.name}",
+            image_size=card,
             breadcrumbs=crumbs(
                 (topic.name, absolute(settings, topic.url)), (article.title, canonical)
             ),
@@ -145,6 +150,7 @@ def describe(ctx) -> PageInfo:
             lastmod=getattr(page, "modified", None),
             image=absolute(settings, "social/site.png"),
             image_alt=clinic.name,
+            image_size=card,
             breadcrumbs=crumbs((page.title, canonical)),
             obj=page,
         )
@@ -159,6 +165,7 @@ def describe(ctx) -> PageInfo:
         lastmod=_latest(articles),
         image=absolute(settings, "social/site.png"),
         image_alt=clinic.name,
+        image_size=card,
     )
     if template == "tag":
         tag = ctx["tag"]
@@ -240,11 +247,7 @@ def describe(ctx) -> PageInfo:
     # The home page and its later pages.
     return PageInfo(
         kind="index",
-        title=(
-            f"{clinic.name}: sciatica and dry needling{suffix}"
-            if len(f"{clinic.name}: sciatica and dry needling{suffix}") <= TITLE_MAX
-            else clinic.name
-        ),
+        title=_fit_title(f"{clinic.name}: sciatica and dry needling{suffix}", clinic.name),
         heading=clinic.name,
         description=_fit(f"{clinic.description}{suffix}"),
         breadcrumbs=crumbs((f"Page {page_number}", canonical)) if page_number > 1 else [],
