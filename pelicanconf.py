@@ -103,6 +103,12 @@ LOG_FILTER = [(logging.WARNING, "Unable to find '%s', skipping url replacement."
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
 
 CACHE_PATH = str(HERE / "cache")
-CACHE_CONTENT = False
-LOAD_CONTENT_CACHE = False
+# Pelican's content cache: a post whose bytes did not change is not parsed
+# again (Markdown + front matter are most of a build's reading time). Keyed by
+# each file's md5, not its mtime (a fresh clone or a copy touches every mtime);
+# the clinicsite plugin empties it when clinic.toml, the reader's code or the
+# Markdown settings change (setup.py: invalidate_content_cache).
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CHECK_MODIFIED_METHOD = "md5"
 DELETE_OUTPUT_DIRECTORY = False

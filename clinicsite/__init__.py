@@ -11,6 +11,8 @@ from . import content, linkcheck, output, search, setup
 def register():
     signals.initialized.connect(setup.initialize)
     signals.readers_init.connect(setup.add_reader)
+    signals.article_generator_preread.connect(setup.prune_content_cache)
+    signals.page_generator_preread.connect(setup.prune_content_cache)
     signals.article_generator_finalized.connect(content.enrich_articles)
     signals.page_generator_finalized.connect(content.enrich_pages)
     signals.all_generators_finalized.connect(linkcheck.check_links)

@@ -38,6 +38,18 @@ def _toc(tokens: list[dict]) -> list[dict]:
     ]
 
 
+def markdown_config(settings) -> dict:
+    """The Markdown options our reader uses: the MARKDOWN setting without the
+    `meta` extension (Pelican's own reader adds it to the shared setting)."""
+    config = dict(settings["MARKDOWN"])
+    extensions = [e for e in config.get("extensions", []) if e != "markdown.extensions.meta"]
+    for ext in config.get("extension_configs", {}):
+        if ext not in extensions:
+            extensions.append(ext)
+    config["extensions"] = extensions
+    return config
+
+
 class FrontMatterReader(MarkdownReader):
     file_extensions = ["md"]
 
@@ -45,14 +57,7 @@ class FrontMatterReader(MarkdownReader):
         # Skip MarkdownReader.__init__: it adds the `meta` extension, which would
         # eat a first body line such as "Note: …" as metadata.
         super(MarkdownReader, self).__init__(settings)
-        config = dict(self.settings["MARKDOWN"])
-        config["extensions"] = [
-            e for e in config.get("extensions", []) if e != "markdown.extensions.meta"
-        ]
-        for ext in config.get("extension_configs", {}):
-            if ext not in config["extensions"]:
-                config["extensions"].append(ext)
-        self._markdown_config = config
+        self._markdown_config = markdown_config(self.settings)
 
     def read(self, source_path):
         try:

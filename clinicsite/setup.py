@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import logging
+import os
+import zlib
+from pathlib import Path
 
+import markdown
+import pelican
 from pelican.utils import slugify
 
 from . import assets, fingerprint, pages, responsive, tables
 from .errors import ContentError
-from .reader import FrontMatterReader
+from .reader import FrontMatterReader, markdown_config
 from .settings import apply_defaults, site_of
 
 logger = logging.getLogger(__name__)
@@ -42,6 +50,7 @@ def initialize(pelican) -> None:
                 f'clinic.toml: topics.{key}: the key must be the slug of its name "{topic.name}" '
                 f'— rename the table to [topics.{expected}]'
             )
+    invalidate_content_cache(settings)
     settings["JINJA_GLOBALS"] = {
         **settings.get("JINJA_GLOBALS", {}),
         "site": site,
@@ -63,3 +72,76 @@ def initialize(pelican) -> None:
 
 def add_reader(readers) -> None:
     readers.reader_classes["md"] = FrontMatterReader
+
+
+# What a cached reading of a post depends on besides the file's own bytes:
+# the clinic data (known authors and topics are validated while reading), the
+# plugin's code, the Markdown configuration and the versions of both.
+_READER_CACHE_KEY_FILE = "clinicsite-readers.key"
+
+
+def content_cache_key(settings) -> str:
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    facts = {
+        "clinic": settings.get("CLINIC_DATA"),
+        "markdown": markdown_config(settings),
+        "page_paths": settings.get("PAGE_PATHS"),
+        "versions": [pelican.__version__, markdown.__version__],
+    }
+    digest.update(json.dumps(facts, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def invalidate_content_cache(settings) -> None:
+    """Pelican keys its content cache by file only: empty it when anything
+    else a reading depends on changed, so a stale parse is never reused."""
+    if not (settings.get("CACHE_CONTENT") or settings.get("LOAD_CONTENT_CACHE")):
+        return
+    cache = Path(settings["CACHE_PATH"])
+    stamp = cache / _READER_CACHE_KEY_FILE
+    key = content_cache_key(settings)
+    try:
+        current = stamp.read_text(encoding="utf-8") == key
+    except OSError:
+        current = False
+    for path in cache.glob("*-Readers"):
+        if not current or not _intact(path, settings):
+            path.unlink()
+    if not current:
+        cache.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key, encoding="utf-8")
+
+
+def _intact(path: Path, settings) -> bool:
+    """False for a cache file cut short (another build was writing it):
+    Pelican would fail on it at every build instead of starting afresh."""
+    if not settings.get("GZIP_CACHE", True):
+        return True
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error):
+        logger.info("clinicsite: %s was cut short; reading every post again", path)
+        return False
+    return True
+
+
+def prune_content_cache(generator) -> None:
+    """Keep in the loaded content cache only the files of this build's
+    content folder: Pelican saves back everything it loaded, so the cache
+    of a folder built with different content folders (tests, benchmarks)
+    would otherwise only grow. (Pelican sends the signal before every file
+    it reads: the work is done on the first.)"""
+    if getattr(generator, "_clinicsite_pruned", False):
+        return
+    generator._clinicsite_pruned = True
+    cached = getattr(generator.readers, "_cache", None)
+    if not cached:
+        return
+    root = os.path.join(os.path.abspath(generator.settings["PATH"]), "")
+    generator.readers._cache = {
+        path: value for path, value in cached.items() if path.startswith(root) and os.path.isfile(path)
+    }
