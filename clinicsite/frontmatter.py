@@ -199,6 +199,11 @@ def split(text: str, path: str) -> tuple[str, str, int]:
     return match.group(1), text[match.end():], text[: match.end()].count("\n") + 1
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same
+# safe constructors, ~10× faster than the pure-Python parser.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def key_lines(front: str) -> dict[str, int]:
     """Map each top-level key to its 1-based line in the file (front matter starts on line 2)."""
     try:
@@ -212,7 +217,7 @@ def key_lines(front: str) -> dict[str, int]:
 
 def parse(front: str, path: str, schema: type[_Meta], context: dict) -> _Meta:
     try:
-        raw = yaml.safe_load(front)
+        raw = yaml.load(front, Loader=_LOADER)
     except ValueError as exc:
         # YAML's own date parsing, e.g. month 13: name the field it came from.
         lines = key_lines(front)
