@@ -98,10 +98,16 @@ class _Text(HTMLParser):
         self._flush()
 
 
+# One pass over the text; the longest term wins where terms overlap
+# ("trigger points" before "trigger point").
+_CLINICAL = re.compile(
+    r"\b(?:" + "|".join(re.escape(t) for t in sorted(CLINICAL_TERMS, key=len, reverse=True)) + r")\b",
+    re.I,
+)
+
+
 def plain_for_scoring(text: str) -> str:
-    for term in sorted(CLINICAL_TERMS, key=len, reverse=True):
-        text = re.sub(rf"\b{re.escape(term)}\b", "pain", text, flags=re.I)
-    return text
+    return _CLINICAL.sub("pain", text)
 
 
 @dataclass
@@ -140,26 +146,59 @@ def _parse(html: str) -> _Text:
     return parser
 
 
-def analyse(file: str, title: str, description: str, html: str, last_reviewed=None,
-            internal_prefixes=("{filename}", "/", "#"), today: dt.date | None = None,
-            review_months: int = 12, is_internal=None, parsed: _Text | None = None,
-            scores: tuple[float, float] | None = None) -> PostReport:
-    parser = parsed or _parse(html)
+@dataclass
+class TextFacts:
+    """What the report needs from a post's HTML: a function of the HTML
+    alone, so it is cached by the HTML's hash (report-facts.json)."""
+
+    words: int
+    longest_paragraph: int
+    most_words_between_headings: int
+    images_without_alt: int
+    links: list[str]
+    claims: list[str]
+    placeholder: bool
+    flesch_reading_ease: float
+    grade_level: float
+
+
+def text_facts(html: str) -> TextFacts:
+    parser = _parse(html)
     text = "\n".join(parser.blocks)
-    words = len(text.split())
-    fre, grade = scores if scores is not None else readability(plain_for_scoring(text))
-    internal = [h for h in parser.links if (is_internal(h) if is_internal else h.startswith(internal_prefixes))]
-    claims = sorted({m.group(0).lower() for m in CLAIMS.finditer(f"{title}\n{description}\n{text}")})
-    report = PostReport(
-        file=file,
-        title=title,
-        words=words,
-        reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
-        flesch_reading_ease=fre,
-        grade_level=grade,
+    fre, grade = readability(plain_for_scoring(text))
+    return TextFacts(
+        words=len(text.split()),
         longest_paragraph=max((len(b.split()) for b in parser.blocks), default=0),
         most_words_between_headings=max(parser.sections),
         images_without_alt=parser.images_without_alt,
+        links=parser.links,
+        claims=_claims(text),
+        placeholder=bool(PLACEHOLDER.search(text)),
+        flesch_reading_ease=fre,
+        grade_level=grade,
+    )
+
+
+def _claims(text: str) -> list[str]:
+    return sorted({m.group(0).lower() for m in CLAIMS.finditer(text)})
+
+
+def analyse(file: str, title: str, description: str, html: str, last_reviewed=None,
+            internal_prefixes=("{filename}", "/", "#"), today: dt.date | None = None,
+            review_months: int = 12, is_internal=None, facts: TextFacts | None = None) -> PostReport:
+    facts = facts or text_facts(html)
+    internal = [h for h in facts.links if (is_internal(h) if is_internal else h.startswith(internal_prefixes))]
+    claims = sorted(set(_claims(f"{title}\n{description}")) | set(facts.claims))
+    report = PostReport(
+        file=file,
+        title=title,
+        words=facts.words,
+        reading_minutes=max(1, round(facts.words / WORDS_PER_MINUTE)),
+        flesch_reading_ease=facts.flesch_reading_ease,
+        grade_level=facts.grade_level,
+        longest_paragraph=facts.longest_paragraph,
+        most_words_between_headings=facts.most_words_between_headings,
+        images_without_alt=facts.images_without_alt,
         internal_links=len(internal),
         title_length=len(title),
         description_length=len(description),
@@ -187,7 +226,7 @@ def analyse(file: str, title: str, description: str, html: str, last_reviewed=No
         due = _add_months(last_reviewed, review_months)
         if due < today:
             add({"check": "review_overdue", "message": f"last reviewed {last_reviewed}, review was due {due}"})
-    if PLACEHOLDER.search(f"{title}\n{description}\n{text}"):
+    if facts.placeholder or PLACEHOLDER.search(f"{title}\n{description}"):
         add({"check": "placeholder", "message": "placeholder text (TODO) is still in the post"})
     if claims:
         add({"check": "claims", "message": f"claims regulators object to: {', '.join(claims)}"})
@@ -200,30 +239,34 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, 28))
 
 
-def _scores(texts: list[str], cache_dir: str | None) -> list[tuple[float, float]]:
-    """Readability of each text, from a cache keyed by the text's hash.
-    (textstat takes ~4 ms a post once its dictionary is loaded, which costs
-    ~1 s per process: a process pool would spend more than it saves.)"""
+# Bump when TextFacts or what feeds it changes, so old entries are not reused.
+_FACTS_VERSION = "1"
+
+
+def _cached_facts(htmls: list[str], cache_dir: str | None) -> list[TextFacts]:
+    """TextFacts of each post's HTML, from a cache keyed by the HTML's hash:
+    parsing and readability scoring cost ~8 ms a post, an unchanged post
+    costs a hash. (textstat's dictionary costs ~1 s per process to load, so
+    the scoring is not spread over a process pool.)"""
     import hashlib
 
-    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
-    path = Path(cache_dir) / "readability.json" if cache_dir else None
-    cache: dict[str, list[float]] = {}
+    salt = f"{_FACTS_VERSION}\0{'|'.join(CLINICAL_TERMS)}\0".encode()
+    keys = [hashlib.sha256(salt + h.encode("utf-8")).hexdigest()[:32] for h in htmls]
+    path = Path(cache_dir) / "report-facts.json" if cache_dir else None
+    cache: dict[str, dict] = {}
     if path is not None and path.exists():
         try:
             cache = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
             cache = {}
-    missing = {k: t for k, t in zip(keys, texts) if k not in cache}
-    if missing:
-        items = list(missing.items())
-        results = [readability(t) for _, t in items]
-        cache.update({k: list(r) for (k, _), r in zip(items, results)})
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            live = set(keys)
-            path.write_text(json.dumps({k: v for k, v in cache.items() if k in live}, sort_keys=True), encoding="utf-8")
-    return [tuple(cache[k]) for k in keys]
+    missing = {k: h for k, h in zip(keys, htmls) if k not in cache}
+    for key, html in missing.items():
+        cache[key] = asdict(text_facts(html))
+    if path is not None and (missing or len(cache) != len(set(keys))):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        live = set(keys)
+        path.write_text(json.dumps({k: v for k, v in cache.items() if k in live}, sort_keys=True), encoding="utf-8")
+    return [TextFacts(**cache[k]) for k in keys]
 
 
 def report_articles(articles, settings) -> list[PostReport]:
@@ -234,8 +277,7 @@ def report_articles(articles, settings) -> list[PostReport]:
     def is_internal(href: str) -> bool:
         return href.startswith(("{filename}", "{static}", "/", "#")) or bool(origin and href.startswith(origin))
 
-    parsed = [_parse(a._content or "") for a in articles]
-    scores = _scores([plain_for_scoring("\n".join(p.blocks)) for p in parsed], settings.get("CACHE_PATH"))
+    facts = _cached_facts([a._content or "" for a in articles], settings.get("CACHE_PATH"))
     return [
         analyse(
             source_name(a),
@@ -245,10 +287,9 @@ def report_articles(articles, settings) -> list[PostReport]:
             getattr(a, "last_reviewed", None),
             review_months=settings.get("CLINICSITE_REVIEW_MONTHS", 12),
             is_internal=is_internal,
-            parsed=p,
-            scores=score,
+            facts=f,
         )
-        for a, p, score in zip(articles, parsed, scores)
+        for a, f in zip(articles, facts)
     ]
 
 
