@@ -76,6 +76,33 @@ _TOKEN = re.compile(
 )
 
 
+# A file type PATTERNS match, wherever it occurs: a cheap scan that finds the
+# few places per page where a token can be. _TOKEN then runs only on the run
+# of non-delimiter characters around each hit — the same tokens, since a
+# token never crosses a delimiter — instead of trying every position of
+# every page (which cost ~1.3 ms per page at 1,000 posts).
+_HINT = re.compile(rf"\.(?:{_EXTENSIONS})", re.IGNORECASE)
+_STOP_CHARS = " \t\n\r\f\v\"'<>()[]{}\\,="
+_RUN_END = re.compile(rf"[^{_STOP}]*")
+_LONGEST_RUN = 4096  # a URL longer than this is not one of ours
+
+
+def _runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each maximal run of non-delimiter characters that
+    contains a hint, in order, without repeats."""
+    runs: list[tuple[int, int]] = []
+    for hint in _HINT.finditer(text):
+        pos = hint.start()
+        if runs and pos < runs[-1][1]:
+            continue
+        floor = max(0, pos - _LONGEST_RUN)
+        start = max(text.rfind(c, floor, pos) for c in _STOP_CHARS) + 1 or floor
+        if runs:  # the previous run ended on a delimiter (\s also matches
+            start = max(start, runs[-1][1])  # Unicode spaces _STOP_CHARS lacks)
+        runs.append((start, _RUN_END.match(text, pos).end()))
+    return runs
+
+
 @pass_context
 def asset_url(ctx, path: str) -> str:
     """Jinja global: the URL of an output file that pages reference.
@@ -216,7 +243,12 @@ def rewrite_text(
             return token
         return core[: len(core) - len(rel)] + new + tail
 
-    return _TOKEN.sub(replace, text), unresolved
+    pieces, done = [], 0
+    for start, end in _runs(text):
+        pieces += [text[done:start], _TOKEN.sub(replace, text[start:end])]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces), unresolved
 
 
 def text_files(output_dir: Path) -> list[Path]:
@@ -240,15 +272,16 @@ def fingerprint(output_dir: str | os.PathLike, origin: str | None = None) -> Fin
             "only root-relative references are rewritten",
             output_dir,
         )
-    texts = {path: path.read_text(encoding="utf-8") for path in text_files(output_dir)}
+    files = text_files(output_dir)
     # First pass: which files are referenced in a way that cannot be
     # rewritten? Those keep their plain name (and the problem is reported),
-    # so the output never has a broken reference.
+    # so the output never has a broken reference. Each pass reads the files
+    # again rather than holding every page in memory.
     blocked: set[str] = set()
     names = frozenset(posixpath.basename(k) for k in result.manifest)
-    for path, text in texts.items():
+    for path in files:
         rel = path.relative_to(output_dir).as_posix()
-        for token, target in rewrite_text(text, rel, result.manifest, base, names)[1]:
+        for token, target in rewrite_text(path.read_text(encoding="utf-8"), rel, result.manifest, base, names)[1]:
             blocked.add(target)
             result.problems.append(
                 f"{rel}: reference {token!r} to {target} is not an absolute or root-relative URL "
@@ -257,8 +290,9 @@ def fingerprint(output_dir: str | os.PathLike, origin: str | None = None) -> Fin
     to_rename = {k: v for k, v in to_rename.items() if k not in blocked}
     result.manifest = {**already, **to_rename}
     names = frozenset(posixpath.basename(k) for k in result.manifest)
-    for path, text in texts.items():
+    for path in files:
         rel = path.relative_to(output_dir).as_posix()
+        text = path.read_text(encoding="utf-8")
         new, _ = rewrite_text(text, rel, result.manifest, base, names)
         if new != text:
             path.write_text(new, encoding="utf-8")
