@@ -66,7 +66,12 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
             # Production only: fingerprinted names, _headers, .gz/.br files.
             from .deploy import postprocess
 
-            postprocess(output, settings["CACHE_PATH"], origin=settings["SITEURL"])
+            postprocess(
+                output,
+                settings["CACHE_PATH"],
+                origin=settings["SITEURL"],
+                search=settings.get("CLINICSITE_SEARCH", False),
+            )
     except ContentError as exc:
         collector.records.append(logging.makeLogRecord({"msg": str(exc), "levelno": 40}))
     except Exception as exc:  # a crash in Pelican or a plugin is a failed build too

@@ -25,7 +25,7 @@ import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import brotli
@@ -51,6 +51,9 @@ class Stats:
     bytes_in: int = 0
     bytes_gz: int = 0
     bytes_br: int = 0
+
+    def __add__(self, other: Stats) -> Stats:
+        return Stats(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -82,22 +85,36 @@ def _compress_into_cache(data: bytes, key: str, cache_dir: Path, variant: str, s
     os.replace(tmp, target)
 
 
-def _sources(output_dir: Path) -> list[Path]:
-    return sorted(p for p in output_dir.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+def _files(output_dir: Path, skip: tuple[str, ...]) -> list[Path]:
+    """Every file under `output_dir`, except in its top-level folders `skip`."""
+    found = []
+    for folder, dirs, files in os.walk(output_dir):
+        if folder == str(output_dir):
+            dirs[:] = [d for d in dirs if d not in skip]
+        found += [Path(folder, f) for f in files]
+    return sorted(found)
 
 
-def precompress(output_dir: str | os.PathLike, cache_dir: str | os.PathLike, workers: int | None = None) -> Stats:
-    """Write .gz and .br next to every text file of `output_dir`."""
+def precompress(
+    output_dir: str | os.PathLike,
+    cache_dir: str | os.PathLike,
+    workers: int | None = None,
+    skip: tuple[str, ...] = (),
+) -> Stats:
+    """Write .gz and .br next to every text file of `output_dir`, leaving
+    out its top-level folders named in `skip` (another step still writes
+    there; compress it with its own call)."""
     output_dir, cache_dir = Path(output_dir), Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     stats = Stats()
-    sources = _sources(output_dir)
-    contents: dict[Path, tuple[bytes, str]] = {}
+    every = _files(output_dir, skip)
+    sources = [p for p in every if p.suffix in SUFFIXES]
+    contents: dict[Path, tuple[int, str]] = {}  # path -> (size, key): not the bytes
     jobs: dict[tuple[str, str], tuple[bytes, str]] = {}  # (key, variant) -> (data, suffix)
     for path in sources:
         data = path.read_bytes()
         key = _key(data, path.suffix)
-        contents[path] = (data, key)
+        contents[path] = (len(data), key)
         stats.files += 1
         stats.bytes_in += len(data)
         for variant in VARIANTS:
@@ -119,13 +136,13 @@ def precompress(output_dir: str | os.PathLike, cache_dir: str | os.PathLike, wor
 
     now = time.time()
     wanted: set[Path] = set()
-    for path, (data, key) in contents.items():
+    for path, (length, key) in contents.items():
         stat = path.stat()
         for variant in VARIANTS:
             cached = _cache_path(cache_dir, key, variant)
             os.utime(cached, (now, now))  # mark as used for pruning
             size = cached.stat().st_size
-            if size >= len(data):
+            if size >= length:
                 stats.not_smaller += 1
                 continue
             target = path.with_name(path.name + variant)
@@ -141,12 +158,10 @@ def precompress(output_dir: str | os.PathLike, cache_dir: str | os.PathLike, wor
                 stats.bytes_br += size
 
     # Siblings left from an earlier run whose file changed or went away.
-    for variant in VARIANTS:
-        for path in output_dir.rglob(f"*{variant}"):
-            source = path.with_name(path.name[: -len(variant)])
-            if source.suffix in SUFFIXES and path not in wanted:
-                path.unlink()
-                stats.removed += 1
+    for path in every:
+        if path.suffix in VARIANTS and path.with_suffix("").suffix in SUFFIXES and path not in wanted:
+            path.unlink()
+            stats.removed += 1
 
     _prune(cache_dir, now - CACHE_MAX_AGE)
     logger.info(

@@ -17,24 +17,44 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 
+BUNDLE = "pagefind"  # the index's folder in the output
+
+
 def index_site(pelican) -> None:
+    """At Pelican's `finalized` signal, for development builds. A production
+    build (CLINICSITE_POSTPROCESS) indexes in deploy.postprocess instead,
+    after fingerprinting and alongside precompression."""
     settings = pelican.settings
-    if not settings.get("CLINICSITE_SEARCH", False):
+    if not settings.get("CLINICSITE_SEARCH", False) or settings.get("CLINICSITE_POSTPROCESS", False):
         return
-    proc = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", settings["OUTPUT_PATH"], "--output-subdir", "pagefind", "--silent"],
-        capture_output=True,
+    finish_index(start_index(settings["OUTPUT_PATH"]))
+
+
+def start_index(output_dir) -> subprocess.Popen:
+    """Start Pagefind over the finished pages; it runs in its own process
+    while the caller does other work. Hand the result to finish_index()."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pagefind", "--site", str(output_dir), "--output-subdir", BUNDLE, "--silent"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         encoding="utf-8",
     )
-    if proc.returncode == 0:
-        # Pagefind also ships ready-made UIs; /search/ uses its own script.
-        bundle = Path(settings["OUTPUT_PATH"]) / "pagefind"
-        for unused in [*bundle.glob("pagefind-*ui*"), bundle / "pagefind-highlight.js"]:
-            unused.unlink(missing_ok=True)
-    else:
+
+
+def finish_index(proc: subprocess.Popen) -> bool:
+    """Wait for Pagefind; log an error (which fails the build) if it failed."""
+    output, _ = proc.communicate()
+    if proc.returncode != 0:
         logger.error(
             "clinicsite search: Pagefind failed (exit %d): %s — is `pagefind[extended]` installed in this environment?",
             proc.returncode,
-            (proc.stderr or proc.stdout).strip()[-2000:],
+            (output or "").strip()[-2000:],
         )
+        return False
+    # Pagefind also ships ready-made UIs; /search/ uses its own script.
+    site = Path(proc.args[proc.args.index("--site") + 1])
+    bundle = site / BUNDLE
+    for unused in [*bundle.glob("pagefind-*ui*"), bundle / "pagefind-highlight.js"]:
+        unused.unlink(missing_ok=True)
+    return True
