@@ -14,7 +14,9 @@ import markdown
 import pelican
 from pelican.utils import slugify
 
-from . import assets, fingerprint, pages, responsive, tables
+from . import assets, config, errors, fingerprint, frontmatter, pages, responsive, tables
+from . import reader as reader_module
+from . import settings as settings_module
 from .errors import ContentError
 from .reader import FrontMatterReader, markdown_config
 from .settings import apply_defaults, site_of
@@ -76,14 +78,16 @@ def add_reader(readers) -> None:
 
 # What a cached reading of a post depends on besides the file's own bytes:
 # the clinic data (known authors and topics are validated while reading), the
-# plugin's code, the Markdown configuration and the versions of both.
+# code of the reader and what it imports, the Markdown configuration and the
+# versions of both.
+_READER_MODULES = (reader_module, frontmatter, settings_module, config, errors)
 _READER_CACHE_KEY_FILE = "clinicsite-readers.key"
 
 
 def content_cache_key(settings) -> str:
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for module in _READER_MODULES:
+        digest.update(module.__name__.encode() + b"\0" + Path(module.__file__).read_bytes())
     facts = {
         "clinic": settings.get("CLINIC_DATA"),
         "markdown": markdown_config(settings),
