@@ -8,6 +8,7 @@ import logging
 from collections import defaultdict
 from itertools import chain
 
+from . import report
 from .errors import source_name
 from .settings import site_of
 from .structured_data import author_url
@@ -43,6 +44,7 @@ def enrich_articles(generator) -> None:
             }
     add_related(generator.articles, settings.get("RELATED_POSTS_MAX", 3))
     settings["_CLINICSITE_REPORTED"] = every
+    report.start_facts(every, settings)  # in another process, while pages render
     settings["_CLINICSITE_CARDS"] = sorted((a.slug, a.title) for a in every)
     _check_unique(every, "title", lambda a: a.title.strip().casefold())
     clashes = _check_unique(every, "slug", lambda a: a.slug)

@@ -243,30 +243,78 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 _FACTS_VERSION = "1"
 
 
-def _cached_facts(htmls: list[str], cache_dir: str | None) -> list[TextFacts]:
-    """TextFacts of each post's HTML, from a cache keyed by the HTML's hash:
-    parsing and readability scoring cost ~8 ms a post, an unchanged post
-    costs a hash. (textstat's dictionary costs ~1 s per process to load, so
-    the scoring is not spread over a process pool.)"""
-    import hashlib
+class FactsJob:
+    """TextFacts of each post's HTML, from a cache keyed by the HTML's hash;
+    the posts not in it are worked out in a separate process while the build
+    goes on (`start`, then `result()`).
 
-    salt = f"{_FACTS_VERSION}\0{'|'.join(CLINICAL_TERMS)}\0".encode()
-    keys = [hashlib.sha256(salt + h.encode("utf-8")).hexdigest()[:32] for h in htmls]
-    path = Path(cache_dir) / "report-facts.json" if cache_dir else None
-    cache: dict[str, dict] = {}
-    if path is not None and path.exists():
-        try:
-            cache = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            cache = {}
-    missing = {k: h for k, h in zip(keys, htmls) if k not in cache}
-    for key, html in missing.items():
-        cache[key] = asdict(text_facts(html))
-    if path is not None and (missing or len(cache) != len(set(keys))):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        live = set(keys)
-        path.write_text(json.dumps({k: v for k, v in cache.items() if k in live}, sort_keys=True), encoding="utf-8")
-    return [TextFacts(**cache[k]) for k in keys]
+    Parsing and readability scoring cost ~5 ms a post, and textstat loads the
+    CMU pronouncing dictionary first (~1 s and ~70 MB): in another process
+    that happens on the second core while Pelican renders pages on the first,
+    and the build's own process stays small. An unchanged post costs a hash."""
+
+    def __init__(self, htmls: list[str], cache_dir: str | None, background: bool = True):
+        import hashlib
+
+        salt = f"{_FACTS_VERSION}\0{'|'.join(CLINICAL_TERMS)}\0".encode()
+        self.keys = [hashlib.sha256(salt + h.encode("utf-8")).hexdigest()[:32] for h in htmls]
+        self.path = Path(cache_dir) / "report-facts.json" if cache_dir else None
+        self.cache: dict[str, dict] = {}
+        if self.path is not None and self.path.exists():
+            try:
+                self.cache = json.loads(self.path.read_text(encoding="utf-8"))
+            except ValueError:
+                self.cache = {}
+        self.missing = {k: h for k, h in zip(self.keys, htmls) if k not in self.cache}
+        self._pool = self._future = None
+        if self.missing and background:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: the build may have threads, and a fresh
+            # interpreter holds only this module and textstat.
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._future = self._pool.submit(_facts_of, list(self.missing.values()))
+
+    def result(self) -> list[TextFacts]:
+        if self.missing:
+            if self._future is not None:
+                try:
+                    found = self._future.result()
+                finally:
+                    self._pool.shutdown()
+            else:
+                found = _facts_of(list(self.missing.values()))
+            self.cache.update(zip(self.missing, found))
+        if self.path is not None and (self.missing or len(self.cache) != len(set(self.keys))):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            live = set(self.keys)
+            data = {k: v for k, v in self.cache.items() if k in live}
+            self.path.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        self.missing = {}
+        return [TextFacts(**self.cache[k]) for k in self.keys]
+
+    def cancel(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _facts_of(htmls: list[str]) -> list[dict]:
+    return [asdict(text_facts(h)) for h in htmls]
+
+
+def start_facts(articles, settings) -> None:
+    """Start working out the report's figures for `articles` (called once
+    the posts are read); report_articles() picks them up."""
+    previous = settings.get(_JOB)
+    if previous is not None:
+        previous.cancel()
+    job = FactsJob([a._content or "" for a in articles], settings.get("CACHE_PATH"))
+    job.articles = articles
+    settings[_JOB] = job
+
+
+_JOB = "_CLINICSITE_FACTS_JOB"
 
 
 def report_articles(articles, settings) -> list[PostReport]:
@@ -277,7 +325,12 @@ def report_articles(articles, settings) -> list[PostReport]:
     def is_internal(href: str) -> bool:
         return href.startswith(("{filename}", "{static}", "/", "#")) or bool(origin and href.startswith(origin))
 
-    facts = _cached_facts([a._content or "" for a in articles], settings.get("CACHE_PATH"))
+    job = settings.pop(_JOB, None)
+    if job is None or getattr(job, "articles", None) is not articles:
+        if job is not None:
+            job.cancel()
+        job = FactsJob([a._content or "" for a in articles], settings.get("CACHE_PATH"), background=False)
+    facts = job.result()
     return [
         analyse(
             source_name(a),

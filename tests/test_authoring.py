@@ -153,3 +153,23 @@ def test_preview_shows_drafts_and_future_posts_marked(draft_builds):
     assert "Scheduled" in future.select_one(".notice").get_text()
     archive_links = [a.get_text() for a in dev.soup("archives/index.html").select("main a")]
     assert "A Draft About Piriformis" in archive_links
+
+
+def test_report_figures_worked_out_in_another_process_match(tmp_path):
+    """The build works out the report's figures in a separate process while
+    pages render (report.FactsJob); they must equal the in-process ones, and
+    the cache then answers without any process."""
+    from clinicsite.report import FactsJob
+
+    htmls = [
+        "<h2>A</h2><p>Sciatica: a cure, a miracle. TODO</p><img src=x>",
+        "<p>Short words help readers in pain.</p><p><a href='/posts/x/'>x</a></p>",
+    ]
+    here = FactsJob(htmls, None, background=False).result()
+    job = FactsJob(htmls, str(tmp_path))
+    assert job._future is not None, "the figures were not sent to another process"
+    assert job.result() == here
+    assert here[0].claims == ["cure", "miracle"] and here[0].placeholder and here[0].images_without_alt == 1
+    again = FactsJob(htmls, str(tmp_path))
+    assert again.missing == {} and again._future is None
+    assert again.result() == here
