@@ -10,25 +10,32 @@ tool's native front-matter format and times:
 - plain:  plain Pelican 4.12, default theme, PLUGINS = [], the same URL
           scheme, pagination and feeds as publishconf.py (a settings file
           written to the temp folder); `pelican DIR -s S --fatal warnings`.
+          Pelican's defaults: no content cache.
+- plainc: the same with Pelican's content cache on and warm (one unrecorded
+          build first) — what plain Pelican's second build costs.
 - cold:   our configuration — publishconf.py with only CACHE_PATH moved to
           the temp folder — through the atomic build
           `python -m clinicsite.build --settings S --content DIR --output OUT`
           (it fails on any warning), starting from an empty cache folder:
-          every social card is drawn and every text file compressed. This is
-          a first build, or CI without a persisted cache/. One run per N; it
-          also writes Pelican's content cache for the incremental case.
-- ours:   the same with the cache folder the cold build left (social cards,
-          precompressed files), as on a developer's machine; content cache off
-          (publishconf.py's default).
+          every post parsed, every social card drawn and every text file
+          compressed. This is a first build, or CI without a persisted
+          cache/. One run per N.
+- ours:   the same with the cache folder the cold build left (Pelican's
+          content cache, social cards, precompressed files, report figures),
+          as on a developer's machine: a full build with nothing changed.
 - hugo:   Hugo with the minimal layout in bench/hugo/, if Hugo is installed.
-- incr:   our configuration with CACHE_CONTENT = LOAD_CONTENT_CACHE = True:
-          one post gets one more sentence and the site is rebuilt.
+- incr:   ours after one post got one more sentence: a full build (every
+          page rendered and post-processed) that reads one post again.
+          (The live preview re-renders only that post's page:
+          bench/preview_speed.py measures that path.)
 
-plain, ours and hugo alternate (A B C A B C …); the tables show medians.
-Every build runs in a fresh wrapper process that reports its own child's
-wall time, CPU time (user + sys, including the child's own children such as
-Pagefind) and peak RSS (`getrusage(RUSAGE_CHILDREN)`: the largest single
-process of that build only). A build that runs longer than --timeout is
+plain, plainc, ours and hugo alternate (A B C D A B C D …); the tables show
+medians. Every build runs in a fresh wrapper process that reports its own
+child's wall time, CPU time (user + sys, including the child's own children
+such as Pagefind) and peak RSS (`getrusage(RUSAGE_CHILDREN)`: the largest
+single process of that build), and, for Pelican and our builds, the Python
+process's own peak RSS (`RUSAGE_SELF` at exit), which leaves Pagefind out.
+A build that runs longer than --timeout is
 killed and shown as "> timeout"; when the cold build is killed, the warm and
 incremental builds of that N (which need its cache) are skipped.
 
@@ -95,8 +102,23 @@ print(json.dumps({"rc": rc, "timed_out": timed_out, "wall": wall,
                   "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024}))
 """
 
+# Runs a Python module as `python -m MODULE ARGS…` would, then writes the
+# process's own peak RSS (KiB) to a file: child processes (Pagefind) are not
+# in it. argv: rss_file module args…
+SELF_RSS = r"""
+import resource, runpy, sys
+rss_file, module = sys.argv[1], sys.argv[2]
+sys.argv = [module, *sys.argv[3:]]
+try:
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+finally:
+    with open(rss_file, "w") as fh:
+        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+"""
+
 LABELS = {
     "plain": "plain Pelican",
+    "plainc": "plain Pelican, content cache warm",
     "ours": "ours, warm cache",
     "cold": "ours, cold (empty cache)",
     "hugo": "Hugo",
@@ -167,15 +189,19 @@ def plain_settings() -> str:
     return "\n".join(lines) + "\n"
 
 
-def our_settings(cache: Path, write_cache: bool, load_cache: bool) -> str:
+def plain_cached_settings(cache: Path) -> str:
+    """Plain Pelican with its content cache, keyed as ours is (by md5)."""
+    return (plain_settings() + "CACHE_CONTENT = True\nLOAD_CONTENT_CACHE = True\n"
+            f"CHECK_MODIFIED_METHOD = 'md5'\nCACHE_PATH = {str(cache)!r}\n")
+
+
+def our_settings(cache: Path) -> str:
     return (
         '"""publishconf.py with the cache folder moved (written by bench/build_speed.py)."""\n'
         "import sys\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
         "from publishconf import *  # noqa: F401,F403\n"
         f"CACHE_PATH = {str(cache)!r}\n"
-        f"CACHE_CONTENT = {write_cache}\n"
-        f"LOAD_CONTENT_CACHE = {load_cache}\n"
     )
 
 
@@ -206,23 +232,25 @@ class Bench:
         self.work = work
         self.hugo = hugo
         self.timeout = timeout
-        (work / "plain_settings.py").write_text(plain_settings())
         self.runs: list[dict] = []  # every build
 
     def run(self, tool: str, n: int, rep: int, content: Path, cache: Path | None = None) -> dict:
         out = self.work / f"out-{tool}-{n}"
         shutil.rmtree(out, ignore_errors=True)
         log = self.work / f"{tool}-{n}-{rep}.log"
-        if tool == "plain":
-            cmd = [sys.executable, "-m", "pelican", str(content), "-s",
-                   str(self.work / "plain_settings.py"), "-o", str(out), "--fatal", "warnings"]
+        rss_file = log.with_suffix(".rss")
+        rss_file.unlink(missing_ok=True)
+        python = [sys.executable, "-c", SELF_RSS, str(rss_file)]
+        if tool in ("plain", "plainc"):
+            settings = self.work / f"{tool}_settings.py"
+            settings.write_text(plain_settings() if tool == "plain" else plain_cached_settings(cache))
+            cmd = python + ["pelican", str(content), "-s", str(settings), "-o", str(out),
+                            "--fatal", "warnings"]
         elif tool in ("ours", "cold", "incr"):
             settings = self.work / f"{tool}_settings.py"
-            # The cold build also writes Pelican's content cache, which the
-            # incremental builds load; the warm builds neither load nor write it.
-            settings.write_text(our_settings(cache, write_cache=tool != "ours", load_cache=tool == "incr"))
-            cmd = [sys.executable, "-m", "clinicsite.build", "--settings", str(settings),
-                   "--content", str(content), "--output", str(out)]
+            settings.write_text(our_settings(cache))
+            cmd = python + ["clinicsite.build", "--settings", str(settings),
+                            "--content", str(content), "--output", str(out)]
         elif tool == "hugo":
             cmd = [self.hugo[0], "--source", str(HUGO_SITE), "--contentDir", str(content),
                    "--destination", str(out), "--cacheDir", str(self.work / "hugo-cache"),
@@ -235,6 +263,8 @@ class Bench:
             raise SystemExit(f"benchmark wrapper failed:\n{wrapped.stderr}")
         result = json.loads(wrapped.stdout.strip().splitlines()[-1])
         result.update(tool=tool, n=n, rep=rep, ok=False, skipped=False, code=site_code_version())
+        if rss_file.exists():
+            result["py_rss_mb"] = int(rss_file.read_text()) / 1024
         text = log.read_text(errors="replace")
         if result["timed_out"]:
             say(f"  N={n:>5} {tool:<5} #{rep}: killed after {self.timeout:.0f} s (--timeout)")
@@ -294,7 +324,9 @@ class Bench:
             corpus.write_corpus(n, dirs[fmt], fmt)
         posts = sorted((dirs["yaml"] / "posts").glob("*.md"))
         cache = self.work / f"cache-{n}"
-        shutil.rmtree(cache, ignore_errors=True)
+        plain_cache = self.work / f"plain-cache-{n}"
+        for folder in (cache, plain_cache):
+            shutil.rmtree(folder, ignore_errors=True)
         expected = self.predict("cold", n)
         if self.timeout and expected and expected > self.timeout:
             ours_ok = False
@@ -307,8 +339,11 @@ class Bench:
             say(f"  N={n:>5}: our warm and incremental builds are not run (they need the cold build's cache)")
             for tool in ("ours", "incr"):
                 self.skip(tool, n, self.predict(tool, n))
+        self.run("plainc", n, 0, dirs["pelican"], plain_cache)  # fills its cache
+        self.runs.pop()
         for rep in range(1, reps + 1):
             self.run("plain", n, rep, dirs["pelican"])
+            self.run("plainc", n, rep, dirs["pelican"], plain_cache)
             if ours_ok:
                 self.run("ours", n, rep, dirs["yaml"], cache)
             if self.hugo:
@@ -317,7 +352,7 @@ class Bench:
             for rep in range(1, incr_reps + 1):
                 corpus.append_sentence(posts[(len(posts) * rep) // (incr_reps + 1)])
                 self.run("incr", n, rep, dirs["yaml"], cache)
-        for folder in [*dirs.values(), cache]:
+        for folder in [*dirs.values(), cache, plain_cache]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -395,27 +430,32 @@ def git_state() -> str:
 
 
 def tables(runs, sizes, hugo: bool, timeout: float) -> list[str]:
-    cols = ["plain", "ours", "cold"] + (["hugo"] if hugo else []) + ["incr"]
+    cols = ["plain", "plainc", "ours", "cold"] + (["hugo"] if hugo else []) + ["incr"]
+    ratios = [("ours", "plain"), ("ours", "plainc"), ("cold", "plain")] + ([("ours", "hugo")] if hugo else [])
 
-    def grid(key, title, extra=True):
-        fmt = (lambda v: "—" if not num(v) else f"{v:.0f}") if key == "rss_mb" else cell
-        head = ["N", "reps"] + [LABELS[c] for c in cols]
+    def grid(key, title, extra=True, tools=cols):
+        fmt = (lambda v: "—" if not num(v) else f"{v:.0f}") if key.endswith("rss_mb") else cell
+        head = ["N", "reps"] + [LABELS[c] for c in tools]
         if extra:
-            head += ["ours / plain", "cold / plain"]
+            head += [f"{a} / {b}" for a, b in ratios]
         out = [title, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for n in sizes:
             reps = sum(1 for r in runs if r["tool"] == "plain" and r["n"] == n)
-            row = [f"{n:,}", str(reps)] + [fmt(figure(runs, c, n, key, timeout)) for c in cols]
+            row = [f"{n:,}", str(reps)] + [fmt(figure(runs, c, n, key, timeout)) for c in tools]
             if extra:
-                plain = figure(runs, "plain", n, key, timeout)
-                row += [ratio(figure(runs, c, n, key, timeout), plain) for c in ("ours", "cold")]
+                row += [ratio(figure(runs, a, n, key, timeout), figure(runs, b, n, key, timeout))
+                        for a, b in ratios]
             out.append("| " + " | ".join(row) + " |")
         return out + [""]
 
     lines = grid("wall", "**Wall time** (median, seconds):")
     lines += grid("cpu", "**CPU time**, user + sys including child processes (median, seconds) — "
                   "less affected than wall time by other load on the machine:")
-    lines += grid("rss_mb", "**Peak RSS** of the largest single process (median, MB):", extra=False)
+    lines += grid("rss_mb", "**Peak RSS** of the largest single process (median, MB) — for our "
+                  "builds that is Pagefind's indexer when search is on:", extra=False)
+    lines += grid("py_rss_mb", "**Peak RSS of the Python process** (Pelican and our plugin; median, "
+                  "MB) — without child processes such as Pagefind:", extra=False,
+                  tools=[c for c in cols if c != "hugo"])
     # Where our warm build spends its time: Pelican's own run vs the rest.
     lines += ["**Our warm build split** (median seconds): Pelican's run as it logs it (`Done: "
               "Processed … in X seconds`: reading, plugin, writing pages) and everything after it "
@@ -486,37 +526,40 @@ def write_markdown(path: Path, runs, info: dict, table: list[str], notes: list[s
         "takeaways/sources, which it cannot show); YAML with `categories` and `relref` links for Hugo.",
         f"- **{LABELS['plain']}**: `pelican DIR -s plain_settings.py --fatal warnings`: default "
         "theme, `PLUGINS = []`, our URL scheme, pagination and feeds (copied from publishconf.py).",
+        f"- **{LABELS['plainc']}**: the same with `CACHE_CONTENT = LOAD_CONTENT_CACHE = True` "
+        "(keyed by md5, as ours), after one unrecorded build that fills the cache.",
         f"- **{LABELS['cold']}**: `python -m clinicsite.build --settings S --content DIR --output OUT`, "
-        "S = publishconf.py with CACHE_PATH moved to an empty temp folder: every social card is "
-        "drawn and every text file gzip- and brotli-compressed — a first build, or CI without a "
-        "persisted `cache/`. One run per N. It also writes Pelican's content cache "
-        "(CACHE_CONTENT = True) for the incremental builds.",
-        f"- **{LABELS['ours']}**: the same with the cache folder the cold build left (social cards, "
-        "compressed files) — a developer's second build; content cache off, as in publishconf.py.",
-        f"- **{LABELS['incr']}**: S plus CACHE_CONTENT = LOAD_CONTENT_CACHE = True after the cold "
-        "build wrote the content cache: one post gets one more sentence, the site is rebuilt. "
-        "Pelican still renders every page and the post-processing still runs over the whole "
-        "output; the cache saves reading and parsing the unchanged Markdown.",
+        "S = publishconf.py with CACHE_PATH moved to an empty temp folder: every post parsed and "
+        "validated, every social card drawn and every text file gzip- and brotli-compressed — a "
+        "first build, or CI without a persisted `cache/`. One run per N.",
+        f"- **{LABELS['ours']}**: the same with the cache folder the cold build left (Pelican's "
+        "content cache, social cards, compressed files, the report's figures) — a developer's "
+        "next full build. Every page is still rendered and post-processed.",
+        f"- **{LABELS['incr']}**: the same after one post got one more sentence: one post is read "
+        "again, every page rendered. The live preview (`invoke livereload`) re-renders only the "
+        "edited post's page instead: `bench/preview_speed.py` measures that path.",
         "- **Hugo**: `hugo --source bench/hugo --contentDir DIR` with a minimal layout "
         "(baseof/single/list; taxonomies, related posts, RSS, sitemap). Hugo uses every core; "
         "Pelican one. The layout's per-page work grows with N (`.Related` on every post, "
         "`where site.RegularPages` on every home pager page): at 5,000 posts, dropping `.Related` "
         "alone halved Hugo's time in a separate check, so Hugo's large-N figures are not a tuned "
         "theme's.",
-        "- Order for each N: the cold build, then plain, ours, Hugo alternating for each "
+        "- Order for each N: the cold build, then plain, plain with cache, ours, Hugo alternating for each "
         "repetition, then the incremental build(s). Each build runs in a fresh wrapper process "
         "that reports its own child's wall time, CPU time and peak RSS "
-        "(`getrusage(RUSAGE_CHILDREN)`).",
+        "(`getrusage(RUSAGE_CHILDREN)`), and the Python process its own peak RSS "
+        "(`RUSAGE_SELF`).",
         "",
         "<details><summary>Every run</summary>",
         "",
-        "| N | tool | rep | wall s | CPU s | peak RSS MB | Pelican run s | site code |",
-        "|---|---|---|---|---|---|---|---|",
+        "| N | tool | rep | wall s | CPU s | peak RSS MB | Python RSS MB | Pelican run s | site code |",
+        "|---|---|---|---|---|---|---|---|---|",
         *[f"| {r['n']} | {r['tool']} | {r['rep']} | "
-          + (f"not run (≥ {r['expected']:.0f} extrapolated) | | |" if r.get("skipped") and r.get("expected")
-             else "not run | | |" if r.get("skipped")
+          + (f"not run (≥ {r['expected']:.0f} extrapolated) | | | |" if r.get("skipped") and r.get("expected")
+             else "not run | | | |" if r.get("skipped")
              else ("killed" if r["timed_out"] else f"failed (exit {r['rc']}) after {r['wall']:.0f}"
-                   if not r["ok"] else f"{r['wall']:.2f}") + f" | {r['cpu']:.2f} | {r['rss_mb']:.0f} |")
+                   if not r["ok"] else f"{r['wall']:.2f}") + f" | {r['cpu']:.2f} | {r['rss_mb']:.0f} | "
+                  + (f"{r['py_rss_mb']:.0f}" if r.get("py_rss_mb") else "—") + " |")
           + f" {cell(r.get('pelican_s'))} | {r.get('code', '')} |" for r in runs],
         "",
         "</details>",
@@ -532,7 +575,7 @@ def plot(path: Path, runs, sizes, hugo: bool, timeout: float) -> None:
 
     from PIL import Image, ImageDraw, ImageFont
 
-    series = [("plain", "#1f77b4"), ("ours", "#d62728"), ("cold", "#ff7f0e")]
+    series = [("plain", "#1f77b4"), ("plainc", "#17becf"), ("ours", "#d62728"), ("cold", "#ff7f0e")]
     series += [("hugo", "#2ca02c")] if hugo else []
     series += [("incr", "#9467bd")]
     width, height = 1100, 680
