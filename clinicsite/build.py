@@ -24,13 +24,42 @@ from .errors import ContentError
 logger = logging.getLogger("clinicsite.build")
 
 
-class _Collector(logging.Handler):
+class ProblemLog(logging.Handler):
+    """Every warning or error logged anywhere while installed on the root
+    logger (`with ProblemLog() as log: ...`): a build, or the preview's
+    re-render of one page, failed if `log.problems` is not empty."""
+
     def __init__(self):
         super().__init__(logging.WARNING)
         self.records: list[logging.LogRecord] = []
 
+    def __enter__(self) -> ProblemLog:
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        logging.getLogger().removeHandler(self)
+
     def emit(self, record):
         self.records.append(record)
+
+    def add(self, message: str) -> None:
+        """A problem that was raised rather than logged."""
+        self.records.append(logging.makeLogRecord({"msg": message, "levelno": logging.ERROR}))
+
+    @property
+    def problems(self) -> list[str]:
+        messages = [_message(r) for r in self.records]
+        # Pelican follows each file's own error with "Could not process <file>";
+        # keep that line only when nothing else explained the file.
+        return [
+            m
+            for m in messages
+            if not (
+                m.startswith("Could not process ")
+                and any(m.removeprefix("Could not process ") in other for other in messages if other != m)
+            )
+        ]
 
 
 @dataclass
@@ -54,43 +83,27 @@ def _message(record: logging.LogRecord) -> str:
 
 def run_pelican(settings_file: str | None, output: Path, override: dict | None = None) -> list[str]:
     """Run Pelican into `output`; return every warning or error it logged."""
-    collector = _Collector()
-    root = logging.getLogger()
-    root.addHandler(collector)
-    try:
-        settings = read_settings(
-            settings_file, override={**(override or {}), "OUTPUT_PATH": str(output)}
-        )
-        Pelican(settings).run()
-        if settings.get("CLINICSITE_POSTPROCESS") and not collector.records:
-            # Production only: fingerprinted names, _headers, .gz/.br files.
-            from .deploy import postprocess
-
-            postprocess(
-                output,
-                settings["CACHE_PATH"],
-                origin=settings["SITEURL"],
-                search=settings.get("CLINICSITE_SEARCH", False),
+    with ProblemLog() as log:
+        try:
+            settings = read_settings(
+                settings_file, override={**(override or {}), "OUTPUT_PATH": str(output)}
             )
-    except ContentError as exc:
-        collector.records.append(logging.makeLogRecord({"msg": str(exc), "levelno": 40}))
-    except Exception as exc:  # a crash in Pelican or a plugin is a failed build too
-        collector.records.append(
-            logging.makeLogRecord({"msg": f"{type(exc).__name__}: {exc}", "levelno": 40})
-        )
-    finally:
-        root.removeHandler(collector)
-    messages = [_message(r) for r in collector.records]
-    # Pelican follows each file's own error with "Could not process <file>";
-    # keep that line only when nothing else explained the file.
-    return [
-        m
-        for m in messages
-        if not (
-            m.startswith("Could not process ")
-            and any(m.removeprefix("Could not process ") in other for other in messages if other != m)
-        )
-    ]
+            Pelican(settings).run()
+            if settings.get("CLINICSITE_POSTPROCESS") and not log.records:
+                # Production only: fingerprinted names, _headers, .gz/.br files.
+                from .deploy import postprocess
+
+                postprocess(
+                    output,
+                    settings["CACHE_PATH"],
+                    origin=settings["SITEURL"],
+                    search=settings.get("CLINICSITE_SEARCH", False),
+                )
+        except ContentError as exc:
+            log.add(str(exc))
+        except Exception as exc:  # a crash in Pelican or a plugin is a failed build too
+            log.add(f"{type(exc).__name__}: {exc}")
+    return log.problems
 
 
 def build(settings_file: str | None, output: str | os.PathLike, override: dict | None = None) -> BuildResult:
