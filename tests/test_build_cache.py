@@ -92,3 +92,14 @@ def test_the_cache_keeps_only_this_content_folder(tmp_path):
     with gzip.open(tmp_path / "cache" / "ArticlesGenerator-Readers", "rb") as fh:
         paths = set(pickle.load(fh))
     assert paths and all(p.startswith(str(other)) for p in paths), paths
+
+
+def test_unchanged_pages_link_their_compressed_copies_from_the_cache(tmp_path):
+    """Precompression: a page whose bytes are in the cache gets its .gz/.br
+    as a hard link to the cached file — no bytes written."""
+    assert _build(tmp_path, BASELINE) == []
+    assert _build(tmp_path, BASELINE, "out2") == []
+    for sibling in ("index.html.gz", "index.html.br"):
+        path = tmp_path / "out2" / sibling
+        assert path.stat().st_nlink >= 2, f"{sibling} was copied, not linked"
+        assert path.stat().st_mtime_ns == (tmp_path / "out2" / "index.html").stat().st_mtime_ns
