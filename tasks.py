@@ -63,8 +63,13 @@ def serve(c):
 
 @task
 def livereload(c):
-    """Preview with reload on save at http://127.0.0.1:8000 (drafts shown)."""
-    c.run(f"pelican --listen --autoreload -s {CONFIG['settings_base']} -b {CONFIG['host']} -p {CONFIG['port']}")
+    """Preview at http://127.0.0.1:8000 (drafts shown); a saved post re-renders only its page.
+
+    Anything else (a new file, a changed field, a template, clinic.toml)
+    rebuilds the whole site: clinicsite.preview."""
+    from clinicsite.preview import run
+
+    run(CONFIG["settings_base"], CONFIG["deploy_path"], CONFIG["host"], CONFIG["port"])
 
 
 @task
