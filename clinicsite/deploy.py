@@ -102,6 +102,19 @@ class _PageScan(HTMLParser):
 class PageScan:
     style_hashes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file: what"
+    _hashes: set[str] = field(default_factory=set, repr=False)
+
+    def add(self, rel: str, text: str) -> None:
+        """Scan one HTML page (`rel`: its path in the output)."""
+        if not _suspect(text):
+            self._hashes.update(_sha256_source(s) for s in _STYLE.findall(text))
+        else:
+            parser = _PageScan()
+            parser.feed(text)
+            parser.close()
+            self._hashes.update(_sha256_source(s) for s in parser.styles)
+            self.problems += [f"{rel}: {p}" for p in parser.problems]
+        self.style_hashes = sorted(self._hashes)
 
 
 # Anything _PageScan could object to. Pages without a match (all of ours)
@@ -109,7 +122,7 @@ class PageScan:
 # the lower-cased page with patterns that start with a literal, which the
 # regex engine finds fast (one case-insensitive pattern with a leading \s
 # tried every position: 1.4 s over 1,000 posts, now 0.4 s).
-_HANDLER = re.compile(r"(?:on[a-z]+|style)\s*=")
+_HANDLERS = (re.compile(r"on[a-z]+\s*="), re.compile(r"style\s*="))
 _INLINE_SCRIPT = re.compile(r"""<script\b(?![^>]*\ssrc=)(?![^>]*type=["']?application/ld\+json)""")
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -119,25 +132,14 @@ def _suspect(text: str) -> bool:
     if "javascript:" in low or _INLINE_SCRIPT.search(low):
         return True
     # An attribute: the name follows whitespace.
-    return any(m.start() and low[m.start() - 1].isspace() for m in _HANDLER.finditer(low))
+    return any(m.start() and low[m.start() - 1].isspace() for rx in _HANDLERS for m in rx.finditer(low))
 
 
 def scan_pages(output_dir: str | os.PathLike) -> PageScan:
     output_dir = Path(output_dir)
-    hashes: set[str] = set()
     result = PageScan()
     for path in sorted(output_dir.rglob("*.html")):
-        text = path.read_text(encoding="utf-8")
-        if not _suspect(text):
-            hashes.update(_sha256_source(s) for s in _STYLE.findall(text))
-            continue
-        parser = _PageScan()
-        parser.feed(text)
-        parser.close()
-        hashes.update(_sha256_source(s) for s in parser.styles)
-        rel = path.relative_to(output_dir).as_posix()
-        result.problems += [f"{rel}: {p}" for p in parser.problems]
-    result.style_hashes = sorted(hashes)
+        result.add(path.relative_to(output_dir).as_posix(), path.read_text(encoding="utf-8"))
     return result
 
 
@@ -326,6 +328,7 @@ def postprocess(
     """Turn a finished production build into what is published, in order:
 
     1. fingerprint the images and rewrite their references (changes HTML);
+       (and scan the final pages for the CSP while they are in memory);
     2. with `search`, start Pagefind on the final HTML (its own process, on
        the other core) and meanwhile precompress everything else;
     3. precompress Pagefind's bundle once it is written;
@@ -338,12 +341,17 @@ def postprocess(
 
     output_dir = Path(output_dir)
     cache = Path(cache_dir) / "precompress"
-    fingerprinted = fp.fingerprint(output_dir, origin)
+    scan = PageScan()  # fed each page's final text by the fingerprint step
+
+    def visit(rel: str, text: str) -> None:
+        if rel.endswith(".html"):
+            scan.add(rel, text)
+
+    fingerprinted = fp.fingerprint(output_dir, origin, visit=visit)
     problems = list(fingerprinted.problems)
     indexing = site_search.start_index(output_dir) if search else None
     try:
         stats = precompress(output_dir, cache, skip=(site_search.BUNDLE,) if search else ())
-        scan = scan_pages(output_dir)
     finally:
         indexed = site_search.finish_index(indexing) if indexing else True
     if not indexed:

@@ -31,6 +31,7 @@ import logging
 import os
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -255,16 +256,24 @@ def text_files(output_dir: Path) -> list[Path]:
     return sorted(p for p in output_dir.rglob("*") if p.suffix in REWRITE_SUFFIXES and p.is_file())
 
 
-def fingerprint(output_dir: str | os.PathLike, origin: str | None = None) -> FingerprintResult:
+def fingerprint(
+    output_dir: str | os.PathLike,
+    origin: str | None = None,
+    visit: Callable[[str, str], None] | None = None,
+) -> FingerprintResult:
     """Rename the files matching PATTERNS to content-hashed names and rewrite
     every reference to them. `origin` is the site's SITEURL (absolute); when
-    omitted it is read from the home page's canonical link."""
+    omitted it is read from the home page's canonical link. `visit(rel,
+    text)`, if given, sees every text file's final text (one read fewer for
+    a caller that scans the output)."""
     output_dir = Path(output_dir)
     origin = origin or infer_origin(output_dir)
     base = Base.parse(origin)
     to_rename, already = find_assets(output_dir)
     result = FingerprintResult(manifest={**already, **to_rename})
     if not result.manifest:
+        for path in text_files(output_dir) if visit else ():
+            visit(path.relative_to(output_dir).as_posix(), path.read_text(encoding="utf-8"))
         return result
     if base is None:
         logger.warning(
@@ -297,6 +306,8 @@ def fingerprint(output_dir: str | os.PathLike, origin: str | None = None) -> Fin
         if new != text:
             path.write_text(new, encoding="utf-8")
             result.rewritten_files += 1
+        if visit is not None:
+            visit(rel, new)
     for rel, new_rel in to_rename.items():
         os.replace(output_dir / rel, output_dir / new_rel)
         result.renamed += 1

@@ -1038,3 +1038,23 @@ def test_scan_pages_finds_what_the_csp_would_block(tmp_path):
     for needle in ("onclick", "style=", "javascript:", "inline <script"):
         assert needle in text, text
     assert not [p for p in scan.problems if p.startswith("clean.html")]
+
+
+def test_postprocess_scans_pages_with_or_without_files_to_fingerprint(tmp_path):
+    """postprocess() feeds the CSP scan from the fingerprint step's reads:
+    the style hashes must reach _headers whether or not there was anything
+    to rename, and match what scan_pages() finds on the final files."""
+    for case, extra in (("none", {}), ("one", {"favicon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})):
+        site = tmp_path / case
+        site.mkdir()
+        link = '<link rel="icon" href="/favicon.svg">' if extra else ""
+        (site / "index.html").write_text(
+            f"<!DOCTYPE html><head>{link}<style>p{{color:red}}</style></head><p>x</p>", encoding="utf-8"
+        )
+        for name, body in extra.items():
+            (site / name).write_text(body, encoding="utf-8")
+        result = deploy.postprocess(site, tmp_path / f"cache-{case}", origin="https://clinic.example.com")
+        assert result.problems == []
+        (expected,) = deploy.scan_pages(site).style_hashes
+        assert expected in (site / "_headers").read_text(encoding="utf-8")
+        assert bool(result.fingerprint.renamed) == bool(extra)
