@@ -1,14 +1,16 @@
 """The clinic site's Pelican plugin: clinic data, front matter, SEO and checks.
 
-`register()` only connects module-level functions to Pelican's signals.
+`register()` connects module-level functions to Pelican's signals, and
+replaces one ArticlesGenerator method to render posts in two processes.
 """
 
 from pelican import signals
 
-from . import content, linkcheck, output, search, setup
+from . import content, linkcheck, output, parallel, search, setup
 
 
 def register():
+    parallel.install()  # post pages render in two processes (parallel.py)
     signals.initialized.connect(setup.initialize)
     signals.readers_init.connect(setup.add_reader)
     signals.article_generator_preread.connect(setup.prune_content_cache)

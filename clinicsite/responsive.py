@@ -71,7 +71,8 @@ def _encode(source: Path, digest: str, width: int, fmt: str, ext: str, cache: Pa
             img = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") and fmt != "JPEG" else "RGB")
             if img.width > width:
                 img = img.resize((width, round(img.height * width / img.width)), Image.Resampling.LANCZOS)
-            tmp = target.with_suffix(target.suffix + ".tmp")
+            # Unique per process: two render processes may encode one image.
+            tmp = target.with_suffix(f"{target.suffix}.{os.getpid()}.tmp")
             options = {
                 "AVIF": {"quality": 60, "speed": 8},  # speed 8: ~10x faster, nearly as small
                 "WEBP": {"quality": 75, "method": 4},
@@ -101,7 +102,9 @@ def _variants(ctx, rel: str, source: Path) -> tuple[dict, tuple[int, int]]:
             out_rel = f"{stem}-{width}w{fext}"
             dest = out_root / out_rel
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(cached, dest)
+            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+            shutil.copyfile(cached, tmp)
+            os.replace(tmp, dest)
             sets.setdefault(mime, []).append((out_rel, width))
     return sets, size
 

@@ -1,0 +1,151 @@
+"""Render the post pages in two processes.
+
+Pelican renders every page in one process, one after another, so a build
+uses one core. Post pages are most of a site and each depends only on the
+context Pelican has finished building before it writes anything, so they
+can be split: `generate_articles` (Pelican's ArticlesGenerator method,
+replaced by `install()`) forks once, the child renders every other post and
+exits, the parent renders the rest, then takes back what the child's
+renders left in shared state:
+
+- the log records at WARNING and above (re-logged in the parent, so a
+  problem in a page the child rendered still fails the atomic build);
+- what our plugin appends while pages are written (the sitemap registry of
+  output.record_page, the image variants of responsive.py): SHARED_LISTS;
+- the paths the writer wrote, so Pelican still notices a later page that
+  would overwrite one of them.
+
+The rest of the build (listings, topic, author and archive pages, feeds,
+the plugin's finalized work) stays in one process: those pages are few, and
+several of Pelican's writers keep state between pages (pagination).
+
+Where os.fork() does not exist (Windows) or CLINICSITE_RENDER_PROCESSES is
+1, Pelican's own loop runs. The output is the same bytes either way
+(tests/test_parallel.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import traceback
+from itertools import chain
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator
+
+logger = logging.getLogger(__name__)
+
+# Lists in the settings/context that page rendering appends to.
+SHARED_LISTS = ("_CLINICSITE_PAGES", "_CLINICSITE_IMAGES")
+_PELICAN_GENERATE_ARTICLES = ArticlesGenerator.generate_articles
+
+
+def install() -> None:
+    ArticlesGenerator.generate_articles = generate_articles
+
+
+def processes(settings) -> int:
+    wanted = settings.get("CLINICSITE_RENDER_PROCESSES")
+    if wanted is None:
+        wanted = min(2, os.cpu_count() or 1)
+    return wanted if hasattr(os, "fork") else 1
+
+
+def generate_articles(self, write) -> None:
+    """ArticlesGenerator.generate_articles, with every other post rendered
+    in a forked child process."""
+    items = list(chain(self.translations, self.articles, self.hidden_translations, self.hidden_articles))
+    if processes(self.settings) < 2 or len(items) < 2:
+        return _PELICAN_GENERATE_ARTICLES(self, write)
+    context = self.context
+    before = {name: len(context.get(name, ())) for name in SHARED_LISTS}
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, report, exit without running any cleanup
+        os.close(read_end)
+        try:
+            report = _render_in_child(self, write, items[1::2], before)
+        except BaseException:
+            report = {"crash": traceback.format_exc()}
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(report, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        _render(self, write, items[0::2])
+    finally:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()  # before waiting: the child blocks on a full pipe
+        _, status = os.waitpid(pid, 0)
+    _take_back(self, write, data, status)
+
+
+def _render(generator, write, articles) -> None:
+    # The body of Pelican's loop (pelican/generators.py, generate_articles).
+    for article in articles:
+        signals.article_generator_write_article.send(generator, content=article)
+        write(
+            article.save_as,
+            generator.get_template(article.template),
+            generator.context,
+            article=article,
+            category=getattr(article, "category", None),
+            override_output=hasattr(article, "override_save_as"),
+            url=article.url,
+            blog=True,
+        )
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record):
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None and str(record.exc_info[1]) not in text:
+            text = f"{text}: {record.exc_info[1]}"
+        self.records.append((record.name, record.levelno, text))
+
+
+def _render_in_child(generator, write, articles, before) -> dict:
+    # Only this handler: the parent prints what it re-logs, once.
+    root = logging.getLogger()
+    records = _Records()
+    root.handlers = [records]
+    _render(generator, write, articles)
+    context = generator.context
+    writer = _writer_of(write)
+    return {
+        "records": records.records,
+        "lists": {name: list(context.get(name, ()))[before[name]:] for name in SHARED_LISTS},
+        "written": sorted(writer._written_files) if writer else [],
+    }
+
+
+def _writer_of(write):
+    """The pelican Writer behind `write` (a bound method, maybe in a partial)."""
+    target = getattr(write, "func", write)
+    return getattr(target, "__self__", None)
+
+
+def _take_back(generator, write, data: bytes, status: int) -> None:
+    try:
+        report = pickle.loads(data)
+    except Exception:
+        report = {"crash": f"the child process ended without a report (wait status {status})"}
+    if "crash" in report:
+        logger.error("clinicsite: rendering posts in a second process failed:\n%s", report["crash"])
+        return
+    for name, level, text in report["records"]:
+        logging.getLogger(name).log(level, "%s", text)
+    for name, added in report["lists"].items():
+        if name in generator.context:
+            generator.context[name].extend(added)
+    writer = _writer_of(write)
+    if writer is not None:
+        writer._written_files.update(report["written"])

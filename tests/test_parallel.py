@@ -1,0 +1,89 @@
+"""Issue 8: post pages render in two processes (clinicsite/parallel.py).
+The output must not depend on it, and whatever goes wrong in the second
+process must fail the build like it would in the first."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+from jinja2 import pass_context
+from sitekit import ORIGIN, REPO, digest
+
+from clinicsite import pages, parallel
+from clinicsite.build import build, run_pelican
+
+PUBLISH = str(REPO / "publishconf.py")
+POSTS = sorted(p.stem for p in (REPO / "content" / "posts").glob("*.md"))
+
+
+def _settings(tmp_path, processes, **extra):
+    return {
+        "SITEURL": ORIGIN,
+        "CACHE_PATH": str(tmp_path / f"cache-{processes}"),
+        "CLINICSITE_RENDER_PROCESSES": processes,
+        # Pagefind writes some index files in arbitrary order (Pagefind#638).
+        "CLINICSITE_SEARCH": False,
+        **extra,
+    }
+
+
+def test_one_or_two_processes_give_the_same_bytes(tmp_path):
+    one = build(PUBLISH, tmp_path / "one", _settings(tmp_path, 1))
+    two = build(PUBLISH, tmp_path / "two", _settings(tmp_path, 2))
+    assert one.ok and two.ok, one.problems + two.problems
+    a, b = digest(one.output), digest(two.output)
+    assert a.keys() == b.keys()
+    assert [name for name in a if a[name] != b[name]] == []
+    # Every post (half of them rendered by the child) is in the sitemap.
+    sitemap = (two.output / "sitemap.xml").read_text(encoding="utf-8")
+    assert sitemap.count("/posts/") == len(POSTS)
+
+
+def test_the_machine_decides_by_default():
+    assert parallel.processes({"CLINICSITE_RENDER_PROCESSES": None}) == min(2, os.cpu_count() or 1)
+    assert parallel.processes({"CLINICSITE_RENDER_PROCESSES": 1}) == 1
+
+
+# The patched page_info below is a local function, which Pelican's content
+# cache cannot pickle (cached taxonomy objects carry the settings, and the
+# settings the Jinja globals).
+NO_CACHE = {"CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False}
+
+
+@pytest.fixture
+def in_child_only(monkeypatch):
+    """Patch page_info so that it misbehaves only in the forked child."""
+    parent = os.getpid()
+    original = pages.page_info
+
+    def install(misbehave):
+        @pass_context
+        def page_info(ctx, *args, **kwargs):
+            article = ctx.get("article")
+            if os.getpid() != parent and article is not None and ctx.get("page_name") is None:
+                misbehave(article)
+            return original(ctx, *args, **kwargs)
+
+        monkeypatch.setattr(pages, "page_info", page_info)
+
+    return install
+
+
+def test_a_warning_in_the_second_process_fails_the_build(tmp_path, in_child_only):
+    in_child_only(lambda article: logging.getLogger("clinicsite.test").warning("child rendered %s", article.slug))
+    problems = run_pelican(PUBLISH, tmp_path / "out", _settings(tmp_path, 2, **NO_CACHE))
+    child = [p for p in problems if p.startswith("child rendered ")]
+    assert len(child) == len(POSTS) // 2, problems
+
+
+def test_a_crash_in_the_second_process_fails_the_build(tmp_path, in_child_only):
+    def crash(article):
+        raise RuntimeError(f"template blew up on {article.slug}")
+
+    in_child_only(crash)
+    result = build(PUBLISH, tmp_path / "out", _settings(tmp_path, 2, **NO_CACHE))
+    assert not result.ok
+    assert any("second process" in p and "template blew up" in p for p in result.problems), result.problems
+    assert not (tmp_path / "out").exists(), "a failed build was published"
