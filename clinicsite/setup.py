@@ -88,7 +88,16 @@ def content_cache_key(settings) -> str:
     digest = hashlib.sha256()
     for module in _READER_MODULES:
         digest.update(module.__name__.encode() + b"\0" + Path(module.__file__).read_bytes())
+    # Pelican caches Author, Tag and Category objects, which keep the
+    # settings they were made with: URL patterns and slug rules among them.
+    # (Not SITEURL: it differs between the preview and production builds,
+    # which share the cache, and these objects do not use it.)
+    naming = {
+        k: v for k, v in settings.items()
+        if k.endswith(("_URL", "_SAVE_AS", "_REGEX_SUBSTITUTIONS")) or k.startswith("SLUG")
+    }
     facts = {
+        "naming": naming,
         "clinic": settings.get("CLINIC_DATA"),
         "markdown": markdown_config(settings),
         "page_paths": settings.get("PAGE_PATHS"),
