@@ -385,7 +385,10 @@ def run(settings_file: str, output: str, host: str = "127.0.0.1", port: int = 80
     until Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("pelican").setLevel(logging.WARNING)
-    preview = Preview(settings_file, output)
+    # One render process: the server and watcher threads run during the
+    # rebuilds, and a process forked while other threads hold locks (a
+    # buffered stream's, say) can hang on them (clinicsite/parallel.py).
+    preview = Preview(settings_file, output, {"CLINICSITE_RENDER_PROCESSES": 1})
     preview.rebuild()
     with StaticServer(preview.output, port, host) as server:
         logger.info("Previewing at %s/ (drafts shown). Watching %s. Ctrl-C stops.", server.url,
