@@ -19,6 +19,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from . import report
 from .errors import ContentError
 
 logger = logging.getLogger("clinicsite.build")
@@ -83,6 +84,7 @@ def _message(record: logging.LogRecord) -> str:
 
 def run_pelican(settings_file: str | None, output: Path, override: dict | None = None) -> list[str]:
     """Run Pelican into `output`; return every warning or error it logged."""
+    settings = {}
     with ProblemLog() as log:
         try:
             settings = read_settings(
@@ -103,6 +105,9 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
             log.add(str(exc))
         except Exception as exc:  # a crash in Pelican or a plugin is a failed build too
             log.add(f"{type(exc).__name__}: {exc}")
+        finally:
+            # A build that failed before the report leaves its worker process.
+            report.cancel_facts(settings)
     return log.problems
 
 

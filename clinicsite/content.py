@@ -44,7 +44,7 @@ def enrich_articles(generator) -> None:
             }
     add_related(generator.articles, settings.get("RELATED_POSTS_MAX", 3))
     settings["_CLINICSITE_REPORTED"] = every
-    report.start_facts(every, settings)  # in another process, while pages render
+    report.prepare_facts(every, settings)  # worked out while pages render (parallel.py)
     settings["_CLINICSITE_CARDS"] = sorted((a.slug, a.title) for a in every)
     _check_unique(every, "title", lambda a: a.title.strip().casefold())
     clashes = _check_unique(every, "slug", lambda a: a.slug)

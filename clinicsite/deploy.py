@@ -100,9 +100,12 @@ class _PageScan(HTMLParser):
 
 @dataclass
 class PageScan:
-    style_hashes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file: what"
     _hashes: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def style_hashes(self) -> list[str]:
+        return sorted(self._hashes)
 
     def add(self, rel: str, text: str) -> None:
         """Scan one HTML page (`rel`: its path in the output)."""
@@ -114,7 +117,6 @@ class PageScan:
             parser.close()
             self._hashes.update(_sha256_source(s) for s in parser.styles)
             self.problems += [f"{rel}: {p}" for p in parser.problems]
-        self.style_hashes = sorted(self._hashes)
 
 
 # Anything _PageScan could object to. Pages without a match (all of ours)
@@ -353,7 +355,7 @@ def postprocess(
     try:
         stats = precompress(output_dir, cache, skip=(site_search.BUNDLE,) if search else ())
     finally:
-        indexed = site_search.finish_index(indexing) if indexing else True
+        indexed = site_search.finish_index(indexing, output_dir) if indexing else True
     if not indexed:
         problems.append("Pagefind failed (see above)")
     elif search:

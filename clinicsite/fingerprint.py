@@ -85,7 +85,7 @@ _TOKEN = re.compile(
 _HINT = re.compile(rf"\.(?:{_EXTENSIONS})", re.IGNORECASE)
 _STOP_CHARS = " \t\n\r\f\v\"'<>()[]{}\\,="
 _RUN_END = re.compile(rf"[^{_STOP}]*")
-_LONGEST_RUN = 4096  # a URL longer than this is not one of ours
+_LONGEST_RUN = 4096  # where to look for a run's start first
 
 
 def _runs(text: str) -> list[tuple[int, int]]:
@@ -96,10 +96,15 @@ def _runs(text: str) -> list[tuple[int, int]]:
         pos = hint.start()
         if runs and pos < runs[-1][1]:
             continue
+        # The run starts after the last delimiter before the hint, looked for
+        # in the 4 KiB before it first; failing that, after the previous
+        # run (which ended on a delimiter) or at the start of the text.
         floor = max(0, pos - _LONGEST_RUN)
-        start = max(text.rfind(c, floor, pos) for c in _STOP_CHARS) + 1 or floor
-        if runs:  # the previous run ended on a delimiter (\s also matches
-            start = max(start, runs[-1][1])  # Unicode spaces _STOP_CHARS lacks)
+        start = max(text.rfind(c, floor, pos) for c in _STOP_CHARS) + 1
+        if not start and floor:
+            start = max(text.rfind(c, 0, pos) for c in _STOP_CHARS) + 1
+        if runs:  # \s also matches Unicode spaces _STOP_CHARS lacks
+            start = max(start, runs[-1][1])
         runs.append((start, _RUN_END.match(text, pos).end()))
     return runs
 

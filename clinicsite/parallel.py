@@ -11,9 +11,13 @@ renders left in shared state:
 - the log records at WARNING and above (re-logged in the parent, so a
   problem in a page the child rendered still fails the atomic build);
 - what our plugin appends while pages are written (the sitemap registry of
-  output.record_page, the image variants of responsive.py): SHARED_LISTS;
+  output.record_page): SHARED_LISTS;
 - the paths the writer wrote, so Pelican still notices a later page that
-  would overwrite one of them.
+  would overwrite one of them. (Two posts with one output path never get
+  this far: content.py fails the build on a duplicate slug.)
+
+Posts with an `{attach}` link render in the parent: rendering one moves the
+attached file, which the parent's static generator must know.
 
 The rest of the build (listings, topic, author and archive pages, feeds,
 the plugin's finalized work) stays in one process: those pages are few, and
@@ -35,10 +39,12 @@ from itertools import chain
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
+from . import report
+
 logger = logging.getLogger(__name__)
 
 # Lists in the settings/context that page rendering appends to.
-SHARED_LISTS = ("_CLINICSITE_PAGES", "_CLINICSITE_IMAGES")
+SHARED_LISTS = ("_CLINICSITE_PAGES",)
 _PELICAN_GENERATE_ARTICLES = ArticlesGenerator.generate_articles
 
 
@@ -47,10 +53,11 @@ def install() -> None:
 
 
 def processes(settings) -> int:
+    """1 or 2: the render processes this build uses."""
     wanted = settings.get("CLINICSITE_RENDER_PROCESSES")
     if wanted is None:
-        wanted = min(2, os.cpu_count() or 1)
-    return wanted if hasattr(os, "fork") else 1
+        wanted = os.cpu_count() or 1
+    return min(2, max(1, wanted)) if hasattr(os, "fork") else 1
 
 
 def generate_articles(self, write) -> None:
@@ -58,25 +65,40 @@ def generate_articles(self, write) -> None:
     in a forked child process."""
     items = list(chain(self.translations, self.articles, self.hidden_translations, self.hidden_articles))
     if processes(self.settings) < 2 or len(items) < 2:
+        report.launch_facts(self.settings)
         return _PELICAN_GENERATE_ARTICLES(self, write)
+    # Rendering an {attach} link moves the attached file (StaticContent.
+    # attach_to): the parent must see that, so such posts stay here.
+    attaching = [a for a in items if "{attach}" in (a._content or "")]
+    rest = [a for a in items if "{attach}" not in (a._content or "")]
+    mine, theirs = attaching + rest[0::2], rest[1::2]
     context = self.context
     before = {name: len(context.get(name, ())) for name in SHARED_LISTS}
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        report.launch_facts(self.settings)
+        return _PELICAN_GENERATE_ARTICLES(self, write)
     if pid == 0:  # the child: render, report, exit without running any cleanup
         os.close(read_end)
         try:
-            report = _render_in_child(self, write, items[1::2], before)
+            outcome = _render_in_child(self, write, theirs, before)
         except BaseException:
-            report = {"crash": traceback.format_exc()}
+            outcome = {"crash": traceback.format_exc()}
         try:
             with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(report, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             os._exit(0)
     os.close(write_end)
+    # The report's worker process starts now: its pool runs threads, which
+    # a fork must not copy.
+    report.launch_facts(self.settings)
     try:
-        _render(self, write, items[0::2])
+        _render(self, write, mine)
     finally:
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()  # before waiting: the child blocks on a full pipe

@@ -147,10 +147,9 @@ def precompress(
                 stats.not_smaller += 1
                 continue
             target = path.with_name(path.name + variant)
-            _place(cached, target)
+            _place(cached, target, now)
             # nginx answers with the sibling's Last-Modified and ETag: keep
-            # them those of the file it stands for. (This also marks a
-            # hard-linked cache entry as used: it is the same inode.)
+            # them those of the file it stands for.
             os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
             wanted.add(target)
             stats.written += 1
@@ -178,16 +177,18 @@ def precompress(
     return stats
 
 
-def _place(cached: Path, target: Path) -> None:
+def _place(cached: Path, target: Path, now: float) -> None:
     """Put the cached variant at `target`: a hard link when the cache is on
     the same file system (no bytes copied: 2 files per page), else a copy.
-    Nothing writes to a published file in place, so sharing the inode with
-    the cache is safe."""
+    The link shares the cache entry's inode (and so its mtime, which the
+    caller sets to the page's: recent, so the entry counts as used). No step
+    writes into a published file, so sharing it is safe."""
     target.unlink(missing_ok=True)
     try:
         os.link(cached, target)
     except OSError:
         shutil.copyfile(cached, target)
+        os.utime(cached, (now, now))  # mark as used for pruning
 
 
 def _prune(cache_dir: Path, before: float) -> None:

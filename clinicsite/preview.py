@@ -6,9 +6,11 @@ own page, in a fraction of a second; anything else rebuilds the whole site.
 Why: Pelican has no per-page dependency tracking. `pelican --autoreload`
 renders every page again on every save — about 1,300 pages and 30-60 s for a
 1,000-post site — although the usual save changes one post's text, which
-only that post's page shows. Lists of posts (home, topics, authors,
-archives), other posts' related and older/newer links and the sitemap show a
-post's front matter and reading time, never its text.
+only that post's page shows. In the preview settings (pelicanconf.py, feeds
+off) lists of posts (home, topics, authors, archives), other posts' related
+and older/newer links and the sitemap show a post's front matter and reading
+time, never its text. (Production feeds carry the full text; production
+builds are always full builds.)
 
 So this process keeps what a full build computed instead of throwing it
 away — the settings, Pelican's generators, their shared context and the Jinja

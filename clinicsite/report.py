@@ -239,24 +239,31 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, 28))
 
 
-# Bump when TextFacts or what feeds it changes, so old entries are not reused.
-_FACTS_VERSION = "1"
+def _facts_salt() -> bytes:
+    """What TextFacts depend on besides the HTML: this module's code (the
+    parser, the claim and placeholder patterns, the clinical terms) and
+    textstat's version. A change to any of them recomputes every post."""
+    import hashlib
+    from importlib.metadata import version
+
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"{code}\0textstat {version('textstat')}\0".encode()
 
 
 class FactsJob:
     """TextFacts of each post's HTML, from a cache keyed by the HTML's hash;
-    the posts not in it are worked out in a separate process while the build
-    goes on (`start`, then `result()`).
+    the posts not in it can be worked out in a separate process while the
+    build goes on (`launch()`, then `result()`).
 
     Parsing and readability scoring cost ~5 ms a post, and textstat loads the
     CMU pronouncing dictionary first (~1 s and ~70 MB): in another process
-    that happens on the second core while Pelican renders pages on the first,
-    and the build's own process stays small. An unchanged post costs a hash."""
+    that happens on the second core while Pelican renders pages, and the
+    build's own process stays small. An unchanged post costs a hash."""
 
-    def __init__(self, htmls: list[str], cache_dir: str | None, background: bool = True):
+    def __init__(self, htmls: list[str], cache_dir: str | None):
         import hashlib
 
-        salt = f"{_FACTS_VERSION}\0{'|'.join(CLINICAL_TERMS)}\0".encode()
+        salt = _facts_salt()
         self.keys = [hashlib.sha256(salt + h.encode("utf-8")).hexdigest()[:32] for h in htmls]
         self.path = Path(cache_dir) / "report-facts.json" if cache_dir else None
         self.cache: dict[str, dict] = {}
@@ -267,14 +274,22 @@ class FactsJob:
                 self.cache = {}
         self.missing = {k: h for k, h in zip(self.keys, htmls) if k not in self.cache}
         self._pool = self._future = None
-        if self.missing and background:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
 
-            # spawn, not fork: the build may have threads, and a fresh
-            # interpreter holds only this module and textstat.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self._future = self._pool.submit(_facts_of, list(self.missing.values()))
+    @property
+    def launched(self) -> bool:
+        return self._future is not None
+
+    def launch(self) -> None:
+        """Start the separate process, if any post needs it. Its pool runs
+        threads: call this after parallel.py has forked, not before."""
+        if not self.missing or self._future is not None:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the build has threads by then.
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._future = self._pool.submit(_facts_of, list(self.missing.values()))
 
     def result(self) -> list[TextFacts]:
         if self.missing:
@@ -303,18 +318,30 @@ def _facts_of(htmls: list[str]) -> list[dict]:
     return [asdict(text_facts(h)) for h in htmls]
 
 
-def start_facts(articles, settings) -> None:
-    """Start working out the report's figures for `articles` (called once
-    the posts are read); report_articles() picks them up."""
-    previous = settings.get(_JOB)
-    if previous is not None:
-        previous.cancel()
+_JOB = "_CLINICSITE_FACTS_JOB"
+
+
+def prepare_facts(articles, settings) -> None:
+    """Once the posts are read: look up the report's figures for `articles`
+    in the cache. launch_facts() starts working out the rest; report_articles()
+    picks them up."""
+    cancel_facts(settings)
     job = FactsJob([a._content or "" for a in articles], settings.get("CACHE_PATH"))
     job.articles = articles
     settings[_JOB] = job
 
 
-_JOB = "_CLINICSITE_FACTS_JOB"
+def launch_facts(settings) -> None:
+    job = settings.get(_JOB)
+    if job is not None:
+        job.launch()
+
+
+def cancel_facts(settings) -> None:
+    """Stop a job a failed build left behind (its process would outlive it)."""
+    job = settings.pop(_JOB, None)
+    if job is not None:
+        job.cancel()
 
 
 def report_articles(articles, settings) -> list[PostReport]:
@@ -329,7 +356,7 @@ def report_articles(articles, settings) -> list[PostReport]:
     if job is None or getattr(job, "articles", None) is not articles:
         if job is not None:
             job.cancel()
-        job = FactsJob([a._content or "" for a in articles], settings.get("CACHE_PATH"), background=False)
+        job = FactsJob([a._content or "" for a in articles], settings.get("CACHE_PATH"))
     facts = job.result()
     return [
         analyse(

@@ -8,8 +8,7 @@ Pillow supports it) and WebP sources plus a fallback in the original format,
 each in several widths with srcset/sizes.
 
 Variants are cached under CACHE_PATH/images by a hash of the source bytes,
-width and format, so an unchanged image is never re-encoded; the cache
-record (`processed` in the settings) tells tests what was encoded.
+width and format, so an unchanged image is never re-encoded.
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ def _local_path(ctx, src: str) -> tuple[str, str] | None:
     return None
 
 
-def _encode(source: Path, digest: str, width: int, fmt: str, ext: str, cache: Path, record: list) -> Path:
+def _encode(source: Path, digest: str, width: int, fmt: str, ext: str, cache: Path) -> Path:
     target = cache / f"{digest}-{width}{ext}"
     if not target.exists():
         cache.mkdir(parents=True, exist_ok=True)
@@ -80,14 +79,12 @@ def _encode(source: Path, digest: str, width: int, fmt: str, ext: str, cache: Pa
             }.get(fmt, {"optimize": True})
             img.save(tmp, fmt, **options)
             os.replace(tmp, target)
-        record.append(f"{source.name}:{width}{ext}")
     return target
 
 
 def _variants(ctx, rel: str, source: Path) -> tuple[dict, tuple[int, int]]:
     """Encode (or reuse) every variant and copy it into the output."""
     cache = Path(ctx["CACHE_PATH"]) / "images"
-    record = ctx["_CLINICSITE_IMAGES"]
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
     with Image.open(source) as img:
         size = img.size
@@ -98,7 +95,7 @@ def _variants(ctx, rel: str, source: Path) -> tuple[dict, tuple[int, int]]:
     sets: dict[str, list[tuple[str, int]]] = {}
     for fmt, fext, mime in formats() + [(fallback, ext.lower(), f"image/{fallback.lower()}")]:
         for width in widths:
-            cached = _encode(source, digest, width, fmt, fext, cache, record)
+            cached = _encode(source, digest, width, fmt, fext, cache)
             out_rel = f"{stem}-{width}w{fext}"
             dest = out_root / out_rel
             dest.parent.mkdir(parents=True, exist_ok=True)

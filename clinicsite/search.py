@@ -27,7 +27,7 @@ def index_site(pelican) -> None:
     settings = pelican.settings
     if not settings.get("CLINICSITE_SEARCH", False) or settings.get("CLINICSITE_POSTPROCESS", False):
         return
-    finish_index(start_index(settings["OUTPUT_PATH"]))
+    finish_index(start_index(settings["OUTPUT_PATH"]), settings["OUTPUT_PATH"])
 
 
 def start_index(output_dir) -> subprocess.Popen:
@@ -42,7 +42,7 @@ def start_index(output_dir) -> subprocess.Popen:
     )
 
 
-def finish_index(proc: subprocess.Popen) -> bool:
+def finish_index(proc: subprocess.Popen, output_dir) -> bool:
     """Wait for Pagefind; log an error (which fails the build) if it failed."""
     output, _ = proc.communicate()
     if proc.returncode != 0:
@@ -53,8 +53,7 @@ def finish_index(proc: subprocess.Popen) -> bool:
         )
         return False
     # Pagefind also ships ready-made UIs; /search/ uses its own script.
-    site = Path(proc.args[proc.args.index("--site") + 1])
-    bundle = site / BUNDLE
+    bundle = Path(output_dir) / BUNDLE
     for unused in [*bundle.glob("pagefind-*ui*"), bundle / "pagefind-highlight.js"]:
         unused.unlink(missing_ok=True)
     return True

@@ -15,8 +15,8 @@ DEFAULTS = {
     "CLINICSITE_SEARCH": False,
     # Fingerprint, write _headers and precompress after the pages (production).
     "CLINICSITE_POSTPROCESS": False,
-    # Processes that render the post pages (parallel.py); None: 2 if the
-    # machine has 2 or more cores, else 1.
+    # Processes that render the post pages (parallel.py): 1 or 2; None: 2 if
+    # the machine has 2 or more cores, else 1.
     "CLINICSITE_RENDER_PROCESSES": None,
 }
 

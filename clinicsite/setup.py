@@ -12,6 +12,8 @@ from pathlib import Path
 
 import markdown
 import pelican
+import pydantic
+import yaml
 from pelican.utils import slugify
 
 from . import assets, config, errors, fingerprint, frontmatter, pages, responsive, tables
@@ -36,7 +38,6 @@ def initialize(pelican) -> None:
         # given later as an override must move the feeds with it.
         settings["FEED_DOMAIN"] = settings["CLINICSITE_ORIGIN"]
     settings["_CLINICSITE_PAGES"] = []
-    settings["_CLINICSITE_IMAGES"] = []  # image variants encoded by this build
     subs = settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
     for name, author in site.authors.items():
         expected = slugify(name, regex_subs=subs)
@@ -89,19 +90,21 @@ def content_cache_key(settings) -> str:
     for module in _READER_MODULES:
         digest.update(module.__name__.encode() + b"\0" + Path(module.__file__).read_bytes())
     # Pelican caches Author, Tag and Category objects, which keep the
-    # settings they were made with: URL patterns and slug rules among them.
-    # (Not SITEURL: it differs between the preview and production builds,
-    # which share the cache, and these objects do not use it.)
+    # settings they were made with: their URL patterns and slug rules. (Not
+    # the other URL settings: the preview's and production's differ, e.g.
+    # DRAFT_SAVE_AS, and they share the cache.)
     naming = {
         k: v for k, v in settings.items()
-        if k.endswith(("_URL", "_SAVE_AS", "_REGEX_SUBSTITUTIONS")) or k.startswith("SLUG")
+        if (k.startswith(("AUTHOR_", "CATEGORY_", "TAG_")) and k.endswith(("_URL", "_SAVE_AS")))
+        or k.startswith("SLUG") or k.endswith("_REGEX_SUBSTITUTIONS")
     }
     facts = {
         "naming": naming,
         "clinic": settings.get("CLINIC_DATA"),
         "markdown": markdown_config(settings),
         "page_paths": settings.get("PAGE_PATHS"),
-        "versions": [pelican.__version__, markdown.__version__],
+        "versions": [pelican.__version__, markdown.__version__, yaml.__version__, pydantic.VERSION],
+        "yaml_loader": frontmatter._LOADER.__name__,
     }
     digest.update(json.dumps(facts, sort_keys=True, default=str).encode())
     return digest.hexdigest()

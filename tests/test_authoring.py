@@ -157,19 +157,21 @@ def test_preview_shows_drafts_and_future_posts_marked(draft_builds):
 
 def test_report_figures_worked_out_in_another_process_match(tmp_path):
     """The build works out the report's figures in a separate process while
-    pages render (report.FactsJob); they must equal the in-process ones, and
-    the cache then answers without any process."""
+    pages render (report.FactsJob.launch); they must equal the in-process
+    ones, and the cache then answers without any process."""
     from clinicsite.report import FactsJob
 
     htmls = [
         "<h2>A</h2><p>Sciatica: a cure, a miracle. TODO</p><img src=x>",
         "<p>Short words help readers in pain.</p><p><a href='/posts/x/'>x</a></p>",
     ]
-    here = FactsJob(htmls, None, background=False).result()
+    here = FactsJob(htmls, None).result()
     job = FactsJob(htmls, str(tmp_path))
-    assert job._future is not None, "the figures were not sent to another process"
+    job.launch()
+    assert job.launched, "the figures were not sent to another process"
     assert job.result() == here
     assert here[0].claims == ["cure", "miracle"] and here[0].placeholder and here[0].images_without_alt == 1
     again = FactsJob(htmls, str(tmp_path))
-    assert again.missing == {} and again._future is None
+    again.launch()
+    assert again.missing == {} and not again.launched
     assert again.result() == here

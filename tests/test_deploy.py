@@ -1058,3 +1058,33 @@ def test_postprocess_scans_pages_with_or_without_files_to_fingerprint(tmp_path):
         (expected,) = deploy.scan_pages(site).style_hashes
         assert expected in (site / "_headers").read_text(encoding="utf-8")
         assert bool(result.fingerprint.renamed) == bool(extra)
+
+
+def test_windowed_rewrite_finds_the_same_tokens_as_the_whole_text(monkeypatch):
+    """fingerprint.rewrite_text runs its token regex only on the runs of
+    text around file-extension hits; on any text the result must be what
+    the regex gives over the whole text."""
+    import random
+
+    from clinicsite import fingerprint as fp
+
+    manifest = {"social/a.png": "social/a.1234567890.png", "favicon.svg": "favicon.abcdefabcd.svg",
+                "theme/search.js": "theme/search.0011223344.js", "images/x.webp": "images/x.5555555555.webp"}
+    base = fp.Base.parse("https://clinic.example.com")
+    pieces = ["/social/a.png", "https://clinic.example.com/favicon.svg", "../favicon.svg", "&quot;", "&#39;",
+              " ", "\xa0", '"', "'", ",", ";", "?v=1", "#f", "x", ".png", ".PNG", "/theme/search.js",
+              "images/x.webp", "/images/x.webp 2x", "=", "(", ")", "&amp;", "\u2009", "social/a.png",
+              "y" * 5000]
+    windowed = fp._runs
+
+    def whole(text):
+        monkeypatch.setattr(fp, "_runs", lambda t: [(0, len(t))])
+        try:
+            return fp.rewrite_text(text, "posts/x/index.html", manifest, base)
+        finally:
+            monkeypatch.setattr(fp, "_runs", windowed)
+
+    rng = random.Random(8)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert fp.rewrite_text(text, "posts/x/index.html", manifest, base) == whole(text), repr(text)
