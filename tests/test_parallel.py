@@ -87,3 +87,34 @@ def test_a_crash_in_the_second_process_fails_the_build(tmp_path, in_child_only):
     assert not result.ok
     assert any("second process" in p and "template blew up" in p for p in result.problems), result.problems
     assert not (tmp_path / "out").exists(), "a failed build was published"
+
+
+def test_attach_links_resolve_with_two_processes(tmp_path):
+    """Rendering an {attach} link moves the attached file next to the post
+    (Pelican's StaticContent.attach_to): every post must link to where its
+    file really is, whichever process would have rendered it."""
+    import shutil
+
+    from bs4 import BeautifulSoup
+
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    svg = (REPO / "content" / "images" / "sciatic-nerve-and-piriformis.svg").read_text(encoding="utf-8")
+    for i, post in enumerate(sorted((content / "posts").glob("*.md"))):
+        (content / "images" / f"attached-{i}.svg").write_text(svg, encoding="utf-8")
+        post.write_text(
+            post.read_text(encoding="utf-8") + f"\n[The diagram]({{attach}}../images/attached-{i}.svg)\n",
+            encoding="utf-8",
+        )
+    # The preview settings: production's feeds render every post's text in
+    # the parent before the post pages, which would hide the problem.
+    result = build(str(REPO / "pelicanconf.py"), tmp_path / "out", _settings(tmp_path, 2, PATH=str(content)))
+    assert result.ok, result.problems
+    checked = 0
+    for page in (result.output / "posts").glob("*/index.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        (link,) = [a["href"] for a in soup.select("a[href]") if "attached-" in a["href"]]
+        target = (page.parent / link).resolve()
+        assert target.is_file(), f"{page.parent.name} links to {link}, which was not written"
+        checked += 1
+    assert checked == len(POSTS)
