@@ -34,7 +34,8 @@ medians. Every build runs in a fresh wrapper process that reports its own
 child's wall time, CPU time (user + sys, including the child's own children
 such as Pagefind) and peak RSS (`getrusage(RUSAGE_CHILDREN)`: the largest
 single process of that build), and, for Pelican and our builds, the Python
-process's own peak RSS (`RUSAGE_SELF` at exit), which leaves Pagefind out.
+process's own peak RSS (`RUSAGE_SELF` at exit), which leaves out its child
+processes (Pagefind, the forked render child, the report's worker).
 A build that runs longer than --timeout is
 killed and shown as "> timeout"; when the cold build is killed, the warm and
 incremental builds of that N (which need its cache) are skipped.
