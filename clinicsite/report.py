@@ -273,7 +273,14 @@ class FactsJob:
             except ValueError:
                 self.cache = {}
         self.missing = {k: h for k, h in zip(self.keys, htmls) if k not in self.cache}
+        self.source = None  # the list of articles the HTML came from, if any
         self._pool = self._future = None
+
+    @classmethod
+    def of(cls, articles, settings) -> FactsJob:
+        job = cls([a._content or "" for a in articles], settings.get("CACHE_PATH"))
+        job.source = articles
+        return job
 
     @property
     def launched(self) -> bool:
@@ -326,9 +333,7 @@ def prepare_facts(articles, settings) -> None:
     in the cache. launch_facts() starts working out the rest; report_articles()
     picks them up."""
     cancel_facts(settings)
-    job = FactsJob([a._content or "" for a in articles], settings.get("CACHE_PATH"))
-    job.articles = articles
-    settings[_JOB] = job
+    settings[_JOB] = FactsJob.of(articles, settings)
 
 
 def launch_facts(settings) -> None:
@@ -353,10 +358,10 @@ def report_articles(articles, settings) -> list[PostReport]:
         return href.startswith(("{filename}", "{static}", "/", "#")) or bool(origin and href.startswith(origin))
 
     job = settings.pop(_JOB, None)
-    if job is None or getattr(job, "articles", None) is not articles:
+    if job is None or job.source is not articles:
         if job is not None:
             job.cancel()
-        job = FactsJob([a._content or "" for a in articles], settings.get("CACHE_PATH"))
+        job = FactsJob.of(articles, settings)
     facts = job.result()
     return [
         analyse(

@@ -79,8 +79,8 @@ def add_reader(readers) -> None:
 
 # What a cached reading of a post depends on besides the file's own bytes:
 # the clinic data (known authors and topics are validated while reading), the
-# code of the reader and what it imports, the Markdown configuration and the
-# versions of both.
+# code of the reader and what it imports, the Markdown configuration, the
+# naming settings cached objects carry, and the libraries' versions.
 _READER_MODULES = (reader_module, frontmatter, settings_module, config, errors)
 _READER_CACHE_KEY_FILE = "clinicsite-readers.key"
 
