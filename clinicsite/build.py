@@ -19,7 +19,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from . import report
+from . import report, search
 from .errors import ContentError
 
 logger = logging.getLogger("clinicsite.build")
@@ -100,6 +100,7 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
                     settings["CACHE_PATH"],
                     origin=settings["SITEURL"],
                     search=settings.get("CLINICSITE_SEARCH", False),
+                    search_parts=settings.get(search.PARTS, 1),
                 )
         except ContentError as exc:
             log.add(str(exc))

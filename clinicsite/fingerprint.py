@@ -258,7 +258,10 @@ def rewrite_text(
 
 
 def text_files(output_dir: Path) -> list[Path]:
-    return sorted(p for p in output_dir.rglob("*") if p.suffix in REWRITE_SUFFIXES and p.is_file())
+    found = []
+    for folder, _, names in os.walk(output_dir):  # os.walk: a third of rglob's time
+        found += [Path(folder, name) for name in names if name.endswith(REWRITE_SUFFIXES)]
+    return sorted(found)
 
 
 def fingerprint(
@@ -270,7 +273,8 @@ def fingerprint(
     every reference to them. `origin` is the site's SITEURL (absolute); when
     omitted it is read from the home page's canonical link. `visit(rel,
     text)`, if given, sees every text file's final text (one read fewer for
-    a caller that scans the output)."""
+    a caller that scans the output; a file whose references had to be put
+    back is seen again, with its final text)."""
     output_dir = Path(output_dir)
     origin = origin or infer_origin(output_dir)
     base = Base.parse(origin)
@@ -287,32 +291,43 @@ def fingerprint(
             output_dir,
         )
     files = text_files(output_dir)
-    # First pass: which files are referenced in a way that cannot be
-    # rewritten? Those keep their plain name (and the problem is reported),
-    # so the output never has a broken reference. Each pass reads the files
-    # again rather than holding every page in memory.
+    # One pass rewrites every reference and finds the ones that cannot be
+    # rewritten (document-relative). Their files keep the plain name (the
+    # problem is reported), so the output never has a broken reference: only
+    # then does a second pass turn those files' new names back. Pages are
+    # not held in memory.
     blocked: set[str] = set()
+    changed: list[str] = []
     names = frozenset(posixpath.basename(k) for k in result.manifest)
     for path in files:
         rel = path.relative_to(output_dir).as_posix()
-        for token, target in rewrite_text(path.read_text(encoding="utf-8"), rel, result.manifest, base, names)[1]:
+        text = path.read_text(encoding="utf-8")
+        new, unresolved = rewrite_text(text, rel, result.manifest, base, names)
+        for token, target in unresolved:
             blocked.add(target)
             result.problems.append(
                 f"{rel}: reference {token!r} to {target} is not an absolute or root-relative URL "
                 f"on {origin or 'the site'}; {target} keeps its name and is not fingerprinted"
             )
-    to_rename = {k: v for k, v in to_rename.items() if k not in blocked}
-    result.manifest = {**already, **to_rename}
-    names = frozenset(posixpath.basename(k) for k in result.manifest)
-    for path in files:
-        rel = path.relative_to(output_dir).as_posix()
-        text = path.read_text(encoding="utf-8")
-        new, _ = rewrite_text(text, rel, result.manifest, base, names)
         if new != text:
             path.write_text(new, encoding="utf-8")
-            result.rewritten_files += 1
+            changed.append(rel)
         if visit is not None:
             visit(rel, new)
+    back = {to_rename[t]: t for t in blocked if t in to_rename}
+    if back:
+        back_names = frozenset(posixpath.basename(k) for k in back)
+        for rel in changed:
+            path = output_dir / rel
+            text = path.read_text(encoding="utf-8")
+            new, _ = rewrite_text(text, rel, back, base, back_names)
+            if new != text:
+                path.write_text(new, encoding="utf-8")
+                if visit is not None:
+                    visit(rel, new)
+    to_rename = {k: v for k, v in to_rename.items() if k not in blocked}
+    result.manifest = {**already, **to_rename}
+    result.rewritten_files = len(changed)
     for rel, new_rel in to_rename.items():
         os.replace(output_dir / rel, output_dir / new_rel)
         result.renamed += 1

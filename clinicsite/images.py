@@ -52,7 +52,9 @@ def draw_card(path: str, site_name: str, title: str, size=(1200, 630)) -> None:
 
 
 def cached_card(cache_dir: str, out_path: str, site_name: str, title: str, size) -> None:
-    """Copy the card from the cache, drawing it first if needed."""
+    """Link the card from the cache (a copy across file systems), drawing it
+    first if needed. Nothing writes to an output file in place (fingerprinting
+    renames it), so the cached file is safe behind the link."""
     key = hashlib.sha256(
         "\0".join([CARD_VERSION, site_name, title, f"{size[0]}x{size[1]}"]).encode()
     ).hexdigest()[:24]
@@ -63,7 +65,12 @@ def cached_card(cache_dir: str, out_path: str, site_name: str, title: str, size)
         draw_card(tmp, site_name, title, size)
         os.replace(tmp, cached)
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    shutil.copyfile(cached, out_path)
+    if os.path.lexists(out_path):  # an output folder built into again
+        os.unlink(out_path)
+    try:
+        os.link(cached, out_path)
+    except OSError:  # another file system
+        shutil.copyfile(cached, out_path)
 
 
 def avatar_svg(name: str) -> str:

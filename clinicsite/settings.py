@@ -13,6 +13,9 @@ DEFAULTS = {
     "CLINICSITE_REPORT_ERRORS": (),
     # Run Pagefind over the output (clinicsite/search.py).
     "CLINICSITE_SEARCH": False,
+    # Most posts in one part of the search index (search.py: Pagefind holds a
+    # part in memory, ~0.3 MB per post); None: one index whatever the size.
+    "CLINICSITE_SEARCH_CHUNK": 300,
     # Fingerprint, write _headers and precompress after the pages (production).
     "CLINICSITE_POSTPROCESS": False,
     # Processes that render the post pages (parallel.py): 1 or 2; None: 2 if

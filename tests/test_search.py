@@ -108,3 +108,43 @@ def test_only_post_bodies_are_indexed(site):
             assert not bodies[0].select(".booking:not([data-pagefind-ignore] *)"), rel
         else:
             assert not bodies, f"{rel} would be indexed"
+
+
+@pytest.fixture(scope="module")
+def served_in_parts(tmp_path_factory):
+    """The site with its search index in parts of two posts (clinicsite/search.py
+    splits a large site's index so Pagefind's memory stays bounded)."""
+    from conftest import PUBLISH, build_ok
+    from sitekit import StaticServer, free_port
+
+    tmp = tmp_path_factory.mktemp("parts")
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    built = build_ok(
+        PUBLISH, tmp / "output", SITEURL=origin, CACHE_PATH=str(tmp / "cache"), CLINICSITE_SEARCH_CHUNK=2
+    )
+    assert list(built.root.glob("pagefind/part-*/pagefind-entry.json")), "the index was not split"
+    with StaticServer(built.root, port) as server:
+        assert server.url == origin
+        yield built
+
+
+def _search(browser, origin, query):
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.goto(f"{origin}/search/?{query}")
+    hrefs = [h.split(origin, 1)[-1] for h in results(page)]
+    page.close()
+    assert not errors, errors
+    return hrefs
+
+
+@pytest.mark.parametrize("query", ["q=piriformis", "q=needle", "q=&topic=Piriformis+syndrome", "q=&author=Editorial+team"])
+def test_an_index_in_parts_finds_what_one_index_finds(browser, served, served_in_parts, query):
+    """Every part is merged: the same pages are found as with one index, and
+    the topic and author filters work across parts. Parts hold two posts
+    each, so three or more results come from more than one part."""
+    whole = _search(browser, served.origin, query)
+    parts = _search(browser, served_in_parts.origin, query)
+    assert sorted(parts) == sorted(whole) and len(whole) >= 3, (parts, whole)

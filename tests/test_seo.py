@@ -354,6 +354,9 @@ def test_social_cards_are_not_redrawn_for_unchanged_posts(tmp_path):
     assert len(before) == 2  # the site card and the one post's card
     assert build(str(REPO / "publishconf.py"), tmp_path / "b", override).ok
     assert {p.name: p.stat().st_mtime_ns for p in cards.glob("*.png")} == before
+    # The published cards are the cached files, linked rather than copied.
+    published = list((tmp_path / "b" / "social").glob("*.png"))
+    assert len(published) == 2 and all(any(p.samefile(c) for c in cards.glob("*.png")) for p in published)
     post = content / "posts" / "2026-01-05-baseline-post.md"
     post.write_text(post.read_text(encoding="utf-8").replace("title: A Baseline", "title: A Renamed"), encoding="utf-8")
     assert build(str(REPO / "publishconf.py"), tmp_path / "c", override).ok
