@@ -154,4 +154,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if code == 0:
+        # Nothing is left to clean up after a successful build, and the
+        # interpreter's teardown would free the build's objects one by one
+        # (~0.4 s at 1,000 posts). After a failure, the normal exit (it
+        # stops a report worker a failed build may have left).
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    sys.exit(code)

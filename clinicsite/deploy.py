@@ -117,13 +117,21 @@ class PageScan:
 
     def add(self, rel: str, text: str) -> None:
         """Scan one HTML page (`rel`: its path in the output)."""
-        if not _suspect(text):
-            self._pages[rel] = (frozenset(_sha256_source(s) for s in _STYLE.findall(text)), ())
-        else:
-            parser = _PageScan()
-            parser.feed(text)
-            parser.close()
-            self._pages[rel] = (frozenset(_sha256_source(s) for s in parser.styles), tuple(parser.problems))
+        self.put(rel, scan_page(text))
+
+    def put(self, rel: str, scanned: tuple[frozenset[str], tuple[str, ...]]) -> None:
+        """Record what scan_page() found in `rel` (maybe in another process)."""
+        self._pages[rel] = scanned
+
+
+def scan_page(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """One HTML page's inline style hashes and what the CSP would block."""
+    if not _suspect(text):
+        return frozenset(_sha256_source(s) for s in _STYLE.findall(text)), ()
+    parser = _PageScan()
+    parser.feed(text)
+    parser.close()
+    return frozenset(_sha256_source(s) for s in parser.styles), tuple(parser.problems)
 
 
 # Anything _PageScan could object to. Pages without a match (all of ours)
@@ -333,6 +341,16 @@ class PostprocessResult:
     problems: list[str] = field(default_factory=list)
 
 
+def _visit_page(rel: str, text: str):
+    """What postprocess needs from each page's final text: its CSP scan and,
+    if Pagefind indexes it, the key of its bytes."""
+    from . import search as site_search
+
+    if rel.endswith(".html"):
+        return scan_page(text), site_search.page_digest(text)
+    return None
+
+
 def postprocess(
     output_dir: str | os.PathLike,
     cache_dir: str | os.PathLike,
@@ -357,17 +375,14 @@ def postprocess(
 
     output_dir = Path(output_dir)
     cache = Path(cache_dir) / "precompress"
-    scan = PageScan()  # fed each page's final text by the fingerprint step
+    fingerprinted = fp.fingerprint(output_dir, origin, visit=_visit_page)
+    scan = PageScan()  # each page's final text, scanned by the fingerprint step
     indexed_pages = {}  # the pages Pagefind indexes, with the sha256 of their bytes
-
-    def visit(rel: str, text: str) -> None:
-        if rel.endswith(".html"):
-            scan.add(rel, text)
-            digest = site_search.page_digest(text)
-            if digest:
-                indexed_pages[rel] = digest
-
-    fingerprinted = fp.fingerprint(output_dir, origin, visit=visit)
+    for rel, seen in fingerprinted.visited.items():
+        if seen is not None:
+            scan.put(rel, seen[0])
+            if seen[1]:
+                indexed_pages[rel] = seen[1]
     problems = list(fingerprinted.problems)
     indexing = (
         site_search.Indexing(output_dir, cache_dir, indexed_pages, search_parts).start() if search else None

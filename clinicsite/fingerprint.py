@@ -175,6 +175,7 @@ class FingerprintResult:
     renamed: int = 0
     rewritten_files: int = 0
     problems: list[str] = field(default_factory=list)
+    visited: dict[str, object] = field(default_factory=dict)  # rel -> what visit() returned
 
 
 def find_assets(output_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -267,53 +268,58 @@ def text_files(output_dir: Path) -> list[Path]:
 def fingerprint(
     output_dir: str | os.PathLike,
     origin: str | None = None,
-    visit: Callable[[str, str], None] | None = None,
+    visit: Callable[[str, str], object] | None = None,
+    processes: int | None = None,
 ) -> FingerprintResult:
     """Rename the files matching PATTERNS to content-hashed names and rewrite
     every reference to them. `origin` is the site's SITEURL (absolute); when
     omitted it is read from the home page's canonical link. `visit(rel,
     text)`, if given, sees every text file's final text (one read fewer for
-    a caller that scans the output; a file whose references had to be put
-    back is seen again, with its final text)."""
+    a caller that scans the output); what it returns (picklable) is kept in
+    `result.visited[rel]`. The files are shared between `processes` (None:
+    both cores; parallel.fork_map), so `visit` must work through its result,
+    not through side effects."""
+    from .parallel import fork_map
+
     output_dir = Path(output_dir)
     origin = origin or infer_origin(output_dir)
     base = Base.parse(origin)
     to_rename, already = find_assets(output_dir)
     result = FingerprintResult(manifest={**already, **to_rename})
-    if not result.manifest:
-        for path in text_files(output_dir) if visit else ():
-            visit(path.relative_to(output_dir).as_posix(), path.read_text(encoding="utf-8"))
-        return result
-    if base is None:
+    if result.manifest and base is None:
         logger.warning(
             "fingerprint: %s: no absolute site origin (set SITEURL for production); "
             "only root-relative references are rewritten",
             output_dir,
         )
-    files = text_files(output_dir)
     # One pass rewrites every reference and finds the ones that cannot be
     # rewritten (document-relative). Their files keep the plain name (the
     # problem is reported), so the output never has a broken reference: only
     # then does a second pass turn those files' new names back. Pages are
     # not held in memory.
-    blocked: set[str] = set()
-    changed: list[str] = []
     names = frozenset(posixpath.basename(k) for k in result.manifest)
-    for path in files:
+
+    def one(path: Path):
         rel = path.relative_to(output_dir).as_posix()
         text = path.read_text(encoding="utf-8")
-        new, unresolved = rewrite_text(text, rel, result.manifest, base, names)
+        new, unresolved = rewrite_text(text, rel, result.manifest, base, names) if names else (text, [])
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+        return rel, new != text, unresolved, visit(rel, new) if visit is not None else None
+
+    blocked: set[str] = set()
+    changed: list[str] = []
+    for rel, rewritten, unresolved, seen in fork_map(one, text_files(output_dir), processes):
         for token, target in unresolved:
             blocked.add(target)
             result.problems.append(
                 f"{rel}: reference {token!r} to {target} is not an absolute or root-relative URL "
                 f"on {origin or 'the site'}; {target} keeps its name and is not fingerprinted"
             )
-        if new != text:
-            path.write_text(new, encoding="utf-8")
+        if rewritten:
             changed.append(rel)
         if visit is not None:
-            visit(rel, new)
+            result.visited[rel] = seen
     back = {to_rename[t]: t for t in blocked if t in to_rename}
     if back:
         back_names = frozenset(posixpath.basename(k) for k in back)
@@ -324,7 +330,7 @@ def fingerprint(
             if new != text:
                 path.write_text(new, encoding="utf-8")
                 if visit is not None:
-                    visit(rel, new)
+                    result.visited[rel] = visit(rel, new)
     to_rename = {k: v for k, v in to_rename.items() if k not in blocked}
     result.manifest = {**already, **to_rename}
     result.rewritten_files = len(changed)
@@ -333,9 +339,10 @@ def fingerprint(
         result.renamed += 1
     for problem in result.problems:
         logger.warning("fingerprint: %s", problem)
-    logger.info(
-        "fingerprint: %d file(s) renamed, references rewritten in %d file(s)",
-        result.renamed,
-        result.rewritten_files,
-    )
+    if result.manifest:
+        logger.info(
+            "fingerprint: %d file(s) renamed, references rewritten in %d file(s)",
+            result.renamed,
+            result.rewritten_files,
+        )
     return result

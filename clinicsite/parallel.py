@@ -171,3 +171,54 @@ def _take_back(generator, write, data: bytes, status: int) -> None:
     writer = _writer_of(write)
     if writer is not None:
         writer._written_files.update(report["written"])
+
+
+def fork_map(func, items: list, processes: int | None = None) -> list:
+    """`[func(item) for item in items]`, with every other item done in a
+    forked child process (both cores for CPU-bound Python, such as the
+    post-processing's regexes). The child's results come back pickled, in
+    order; `func` must report through its result (what it logs in the child
+    is not shown). An exception in the child is raised here as a
+    RuntimeError with the child's traceback. One process where os.fork()
+    does not exist or fails, for fewer than two items, or with
+    `processes` 1 (None: as for rendering, 2 if the machine has 2 cores).
+    Call it only while this process runs no other threads."""
+    if processes is None:
+        processes = min(2, os.cpu_count() or 1)
+    if processes < 2 or len(items) < 2 or not hasattr(os, "fork"):
+        return [func(item) for item in items]
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return [func(item) for item in items]
+    if pid == 0:  # the child: work, report, exit without running any cleanup
+        os.close(read_end)
+        try:
+            outcome = ("done", [func(item) for item in items[1::2]])
+        except BaseException:
+            outcome = ("crash", traceback.format_exc())
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        mine = [func(item) for item in items[0::2]]
+    finally:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()  # before waiting: the child blocks on a full pipe
+        _, status = os.waitpid(pid, 0)
+    try:
+        kind, theirs = pickle.loads(data)
+    except Exception:
+        raise RuntimeError(f"the second process ended without a result (wait status {status})") from None
+    if kind == "crash":
+        raise RuntimeError(f"the second process failed:\n{theirs}")
+    results = [None] * len(items)
+    results[0::2] = mine
+    results[1::2] = theirs
+    return results

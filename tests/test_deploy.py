@@ -539,11 +539,10 @@ def test_relative_reference_is_reported_not_broken(tmp_path):
     )
     (tmp_path / "icon-192.png").write_bytes(b"png")
     (tmp_path / "book.html").write_text('<link rel="icon" href="/icon-192.png">')
-    seen = {}
-    result = fp.fingerprint(tmp_path, visit=seen.__setitem__)
+    result = fp.fingerprint(tmp_path, visit=lambda rel, text: text)
     assert len(result.problems) == 1 and "../../favicon.svg" in result.problems[0], result.problems
     # A visitor (the CSP scan) ends with each file's final text.
-    assert seen == {p.relative_to(tmp_path).as_posix(): p.read_text() for p in tmp_path.rglob("*.html")}
+    assert result.visited == {p.relative_to(tmp_path).as_posix(): p.read_text() for p in tmp_path.rglob("*.html")}
     # The file named relatively keeps its name: nothing points at a missing file.
     assert (tmp_path / "favicon.svg").exists() and "favicon.svg" not in result.manifest
     assert 'src="https://x.example/favicon.svg"' in (tmp_path / "index.html").read_text()

@@ -118,3 +118,48 @@ def test_attach_links_resolve_with_two_processes(tmp_path):
         assert target.is_file(), f"{page.parent.name} links to {link}, which was not written"
         checked += 1
     assert checked == len(POSTS)
+
+
+# --- fork_map: the post-processing's files on both cores ---------------------------------------
+
+
+def _pid_of(item):
+    return item, os.getpid()
+
+
+def test_fork_map_keeps_the_order_and_uses_two_processes():
+    results = parallel.fork_map(_pid_of, list(range(7)), processes=2)
+    assert [item for item, _ in results] == list(range(7))
+    assert len({pid for _, pid in results}) == 2 and results[0][1] == os.getpid()
+    assert {pid for _, pid in parallel.fork_map(_pid_of, list(range(7)), processes=1)} == {os.getpid()}
+
+
+def _odd_fails(item):
+    if item % 2:
+        raise ValueError(f"item {item} is odd")
+    return item
+
+
+def test_fork_map_raises_what_failed_in_the_child():
+    with pytest.raises(RuntimeError, match=r"(?s)second process failed.*ValueError: item 1 is odd"):
+        parallel.fork_map(_odd_fails, [0, 1, 2], processes=2)
+
+
+def test_fingerprinting_in_two_processes_gives_the_same_bytes_and_scan(tmp_path):
+    import shutil
+
+    from clinicsite import deploy, fingerprint
+
+    raw = tmp_path / "raw"
+    settings = {**_settings(tmp_path, 1), "CLINICSITE_POSTPROCESS": False}
+    assert run_pelican(PUBLISH, raw, settings) == []
+    results = {}
+    for processes in (1, 2):
+        shutil.copytree(raw, tmp_path / str(processes))
+        results[processes] = fingerprint.fingerprint(
+            tmp_path / str(processes), ORIGIN, visit=deploy._visit_page, processes=processes
+        )
+    one, two = results[1], results[2]
+    assert one.manifest == two.manifest and one.rewritten_files == two.rewritten_files > 0
+    assert one.visited == two.visited and any(v and v[1] for v in one.visited.values())
+    assert digest(tmp_path / "1") == digest(tmp_path / "2")
