@@ -19,7 +19,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from . import report, search
+from . import parallel, report, search
 from .errors import ContentError
 
 logger = logging.getLogger("clinicsite.build")
@@ -107,8 +107,10 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
         except Exception as exc:  # a crash in Pelican or a plugin is a failed build too
             log.add(f"{type(exc).__name__}: {exc}")
         finally:
-            # A build that failed before the report leaves its worker process.
+            # A build that failed part-way leaves the report's worker process,
+            # or the render child.
             report.cancel_facts(settings)
+            parallel.abandon(settings)
     return log.problems
 
 

@@ -3,10 +3,14 @@
 Pelican renders every page in one process, one after another, so a build
 uses one core. Post pages are most of a site and each depends only on the
 context Pelican has finished building before it writes anything, so they
-can be split: `generate_articles` (Pelican's ArticlesGenerator method,
-replaced by `install()`) forks once, the child renders every other post and
-exits, the parent renders the rest, then takes back what the child's
-renders left in shared state:
+can be shared: `generate_articles` (Pelican's ArticlesGenerator method,
+replaced by `install()`) forks once; the child renders posts from a queue
+both processes draw from (a counter in shared memory) while the parent goes
+on with the listing pages Pelican writes next (archives, topics,
+categories, authors), and then, at article_writer_finalized, renders what
+the child has not taken (`finish_articles`). Both cores stay busy to the
+end whatever the mix of posts and listings. The parent then takes back what
+the child's renders left in shared state:
 
 - the log records at WARNING and above (re-logged in the parent, so a
   problem in a page the child rendered still fails the atomic build);
@@ -20,8 +24,9 @@ Posts with an `{attach}` link render in the parent: rendering one moves the
 attached file, which the parent's static generator must know.
 
 The rest of the build (listings, topic, author and archive pages, feeds,
-the plugin's finalized work) stays in one process: those pages are few, and
-several of Pelican's writers keep state between pages (pagination).
+the plugin's finalized work) stays in the parent: several of Pelican's
+writers keep state between pages (pagination). A build that fails before
+article_writer_finalized stops the child (`abandon`, from build.py).
 
 Where os.fork() does not exist (Windows) or CLINICSITE_RENDER_PROCESSES is
 1, Pelican's own loop runs. The output is the same bytes either way
@@ -33,6 +38,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import traceback
 from itertools import chain
 
@@ -45,11 +51,13 @@ logger = logging.getLogger(__name__)
 
 # Lists in the settings/context that page rendering appends to.
 SHARED_LISTS = ("_CLINICSITE_PAGES",)
+_CHILD = "_CLINICSITE_RENDER_CHILD"  # settings key: the render child until finish_articles
 _PELICAN_GENERATE_ARTICLES = ArticlesGenerator.generate_articles
 
 
 def install() -> None:
     ArticlesGenerator.generate_articles = generate_articles
+    signals.article_writer_finalized.connect(finish_articles)
 
 
 def processes(settings) -> int:
@@ -61,8 +69,12 @@ def processes(settings) -> int:
 
 
 def generate_articles(self, write) -> None:
-    """ArticlesGenerator.generate_articles, with every other post rendered
-    in a forked child process."""
+    """ArticlesGenerator.generate_articles, with the posts shared with a
+    forked child process: the child renders posts from a shared queue while
+    this process renders the listing pages that follow (archives, topics,
+    categories, authors); then this process helps with what is left of the
+    queue (finish_articles, at article_writer_finalized). So both cores stay
+    busy until the end, whatever the mix of posts and listings."""
     items = list(chain(self.translations, self.articles, self.hidden_translations, self.hidden_articles))
     if processes(self.settings) < 2 or len(items) < 2:
         report.launch_facts(self.settings)
@@ -70,10 +82,12 @@ def generate_articles(self, write) -> None:
     # Rendering an {attach} link moves the attached file (StaticContent.
     # attach_to): the parent must see that, so such posts stay here.
     attaching = [a for a in items if "{attach}" in (a._content or "")]
-    rest = [a for a in items if "{attach}" not in (a._content or "")]
-    mine, theirs = attaching + rest[0::2], rest[1::2]
+    queue = [a for a in items if "{attach}" not in (a._content or "")]
     context = self.context
     before = {name: len(context.get(name, ())) for name in SHARED_LISTS}
+    import multiprocessing
+
+    taken = multiprocessing.get_context("fork").Value("q", 0)  # the next post of the queue
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -85,7 +99,7 @@ def generate_articles(self, write) -> None:
     if pid == 0:  # the child: render, report, exit without running any cleanup
         os.close(read_end)
         try:
-            outcome = _render_in_child(self, write, theirs, before)
+            outcome = _render_in_child(self, write, _Queue(queue, taken), before)
         except BaseException:
             outcome = {"crash": traceback.format_exc()}
         try:
@@ -94,16 +108,59 @@ def generate_articles(self, write) -> None:
         finally:
             os._exit(0)
     os.close(write_end)
+    self.settings[_CHILD] = (pid, read_end, _Queue(queue, taken), write)
     # The report's worker process starts now: its pool runs threads, which
     # a fork must not copy.
     report.launch_facts(self.settings)
+    _render(self, write, attaching)
+
+
+def finish_articles(generator, writer=None) -> None:
+    """At article_writer_finalized: render what the child has not taken yet,
+    wait for it and take back what its renders left (see the module doc)."""
+    pending = generator.settings.pop(_CHILD, None)
+    if pending is None:
+        return
+    pid, read_end, queue, write = pending
     try:
-        _render(self, write, mine)
+        _render(generator, write, queue)
     finally:
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()  # before waiting: the child blocks on a full pipe
         _, status = os.waitpid(pid, 0)
-    _take_back(self, write, data, status)
+    _take_back(generator, write, data, status)
+
+
+def abandon(settings) -> None:
+    """After a failed build: stop a render child still running (Pelican
+    failed between generate_articles and article_writer_finalized)."""
+    pending = settings.pop(_CHILD, None)
+    if pending is None:
+        return
+    pid, read_end, _, _ = pending
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+    os.close(read_end)
+
+
+class _Queue:
+    """The posts, handed out one at a time to whichever process asks next
+    (a counter in shared memory, behind its lock)."""
+
+    def __init__(self, items, taken):
+        self.items, self.taken = items, taken
+
+    def __iter__(self):
+        while True:
+            with self.taken.get_lock():
+                index = self.taken.value
+                self.taken.value = index + 1
+            if index >= len(self.items):
+                return
+            yield self.items[index]
 
 
 def _render(generator, write, articles) -> None:
