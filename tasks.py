@@ -5,6 +5,7 @@ import os
 import shlex
 import shutil
 import sys
+from pathlib import Path
 
 from invoke import task
 
@@ -26,9 +27,11 @@ def _build(c, settings):
 
 @task
 def clean(c):
-    """Remove the generated files."""
-    if os.path.isdir(CONFIG["deploy_path"]):
-        shutil.rmtree(CONFIG["deploy_path"])
+    """Remove the generated files (and the outputs earlier builds replaced)."""
+    deploy = Path(CONFIG["deploy_path"]).resolve()
+    for path in [deploy, *deploy.parent.glob(f".{deploy.name}.*")]:
+        if path.is_dir():
+            shutil.rmtree(path)
 
 
 @task
@@ -109,7 +112,6 @@ def publish(c, target=""):
 @task(name="new-post")
 def new_post(c, title, author):
     """Create content/posts/YYYY-MM-DD-<slug>.md with every field: new-post "Title" --author "Name"."""
-    from pathlib import Path
 
     from clinicsite.errors import ContentError
     from clinicsite.scaffold import new_post as scaffold

@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -115,22 +116,41 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
 
 
 def build(settings_file: str | None, output: str | os.PathLike, override: dict | None = None) -> BuildResult:
-    """Build into a temporary sibling of `output` and swap it in on success."""
+    """Build into a temporary sibling of `output` and swap it in on success.
+
+    The output it replaces is kept as a hidden sibling `.<output>.old-*/`
+    until the next build, which deletes it in a separate process while
+    Pelican works (deleting 7,000 files took ~1 s at the end of each
+    build at 1,000 posts)."""
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-    problems = run_pelican(settings_file, staging, override)
-    if problems:
-        shutil.rmtree(staging, ignore_errors=True)
-        return BuildResult(output, problems)
-    old = None
-    if output.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-        os.rename(output, old / "site")
-    os.rename(staging, output)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return BuildResult(output, [])
+    sweeper = _sweep(output)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+        problems = run_pelican(settings_file, staging, override)
+        if problems:
+            shutil.rmtree(staging, ignore_errors=True)
+            return BuildResult(output, problems)
+        if output.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+            os.rename(output, old / "site")
+        os.rename(staging, output)
+        return BuildResult(output, [])
+    finally:
+        if sweeper is not None:
+            sweeper.wait()
+
+
+def _sweep(output: Path) -> subprocess.Popen | None:
+    """Start deleting the outputs earlier builds replaced (the `old-*`
+    folders holding a `site`: one still empty is another build's swap in
+    progress). A separate process: this one forks while it renders."""
+    replaced = [str(p) for p in output.parent.glob(f".{output.name}.old-*") if (p / "site").exists()]
+    if not replaced:
+        return None
+    return subprocess.Popen(
+        [sys.executable, "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)", *replaced]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

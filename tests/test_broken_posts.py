@@ -144,3 +144,27 @@ def test_fifty_thousand_word_post_builds(tmp_path):
     assert main(["--settings", PUBLISH, "--content", str(content), "--output", str(out)]) == 0
     html = (out / "posts" / "long" / "index.html").read_text(encoding="utf-8")
     assert html.count("<h2") >= 80
+
+
+def test_the_replaced_output_is_kept_until_the_next_build_removes_it(tmp_path):
+    """A successful build swaps its output in and keeps the one it replaced
+    as a hidden sibling; the next build deletes that (in a separate process,
+    while Pelican works) and keeps its own predecessor instead."""
+    from clinicsite.build import build
+
+    out = tmp_path / "output"
+    override = {"PATH": str(FIXTURES / "baseline"), "CACHE_PATH": str(tmp_path / "cache")}
+
+    def replaced():
+        return sorted(tmp_path.glob(".output.old-*"))
+
+    assert build(PUBLISH, out, override).ok and replaced() == []
+    first = digest(out)
+    assert build(PUBLISH, out, override).ok
+    (kept,) = replaced()
+    assert digest(kept / "site") == first
+    second = digest(out)
+    assert build(PUBLISH, out, override).ok
+    (now,) = replaced()
+    assert now != kept and not kept.exists() and digest(now / "site") == second
+    assert not list(tmp_path.glob(".output.new-*"))
