@@ -453,7 +453,8 @@ def tables(runs, sizes, hugo: bool, timeout: float) -> list[str]:
     lines += grid("cpu", "**CPU time**, user + sys including child processes (median, seconds) — "
                   "less affected than wall time by other load on the machine:")
     lines += grid("rss_mb", "**Peak RSS** of the largest single process (median, MB) — for our "
-                  "builds that is Pagefind's indexer when search is on:", extra=False)
+                  "builds the Python process or Pagefind's indexer (which indexes at most "
+                  "CLINICSITE_SEARCH_CHUNK posts at a time):", extra=False)
     lines += grid("py_rss_mb", "**Peak RSS of the Python process** (Pelican and our plugin; median, "
                   "MB) — without child processes such as Pagefind:", extra=False,
                   tools=[c for c in cols if c != "hugo"])
