@@ -107,14 +107,24 @@ print(json.dumps({"rc": rc, "timed_out": timed_out, "wall": wall,
 # process's own peak RSS (KiB) to a file: child processes (Pagefind) are not
 # in it. argv: rss_file module args…
 SELF_RSS = r"""
-import resource, runpy, sys
+import os, resource, runpy, sys
 rss_file, module = sys.argv[1], sys.argv[2]
 sys.argv = [module, *sys.argv[3:]]
+
+def record():
+    with open(rss_file, "w") as fh:
+        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+exit_now, me = os._exit, os.getpid()
+def _exit(code):  # clinicsite.build ends a successful build with os._exit
+    if os.getpid() == me:  # not its forked children
+        record()
+    exit_now(code)
+os._exit = _exit
 try:
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 finally:
-    with open(rss_file, "w") as fh:
-        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    record()
 """
 
 LABELS = {

@@ -20,7 +20,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from . import parallel, report, search
+from . import parallel, report, search, urlcache
 from .errors import ContentError
 
 logger = logging.getLogger("clinicsite.build")
@@ -102,6 +102,7 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
                     origin=settings["SITEURL"],
                     search=settings.get("CLINICSITE_SEARCH", False),
                     search_parts=settings.get(search.PARTS, 1),
+                    processes=parallel.processes(settings),
                 )
         except ContentError as exc:
             log.add(str(exc))
@@ -111,7 +112,8 @@ def run_pelican(settings_file: str | None, output: Path, override: dict | None =
             # A build that failed part-way leaves the report's worker process,
             # or the render child.
             report.cancel_facts(settings)
-            parallel.abandon(settings)
+            parallel.abandon()
+            urlcache.thaw()  # Pelican's `finalized` never came
     return log.problems
 
 

@@ -357,11 +357,13 @@ def postprocess(
     origin: str | None = None,
     search: bool = False,
     search_parts: int = 1,
+    processes: int | None = None,
 ) -> PostprocessResult:
     """Turn a finished production build into what is published, in order:
 
-    1. fingerprint the images and rewrite their references (changes HTML);
-       (and scan the final pages for the CSP while they are in memory);
+    1. fingerprint the images and rewrite their references (changes HTML),
+       scanning each final page for the CSP as it goes, the files shared
+       between `processes` (None: both cores; parallel.fork_map);
     2. with `search`, index the final HTML in `search_parts` parts
        (clinicsite/search.py: Pagefind in its own process, on the other
        core, or the cached parts) and meanwhile precompress everything else;
@@ -375,7 +377,7 @@ def postprocess(
 
     output_dir = Path(output_dir)
     cache = Path(cache_dir) / "precompress"
-    fingerprinted = fp.fingerprint(output_dir, origin, visit=_visit_page)
+    fingerprinted = fp.fingerprint(output_dir, origin, visit=_visit_page, processes=processes)
     scan = PageScan()  # each page's final text, scanned by the fingerprint step
     indexed_pages = {}  # the pages Pagefind indexes, with the sha256 of their bytes
     for rel, seen in fingerprinted.visited.items():

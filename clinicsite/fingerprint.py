@@ -258,6 +258,14 @@ def rewrite_text(
     return "".join(pieces), unresolved
 
 
+def _replace_text(path: Path, text: str) -> None:
+    """Write `text` as a new file under `path`'s name: a hard-linked file
+    (a cached index or compressed copy) is replaced, never written through."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def text_files(output_dir: Path) -> list[Path]:
     found = []
     for folder, _, names in os.walk(output_dir):  # os.walk: a third of rglob's time
@@ -304,7 +312,7 @@ def fingerprint(
         text = path.read_text(encoding="utf-8")
         new, unresolved = rewrite_text(text, rel, result.manifest, base, names) if names else (text, [])
         if new != text:
-            path.write_text(new, encoding="utf-8")
+            _replace_text(path, new)
         return rel, new != text, unresolved, visit(rel, new) if visit is not None else None
 
     blocked: set[str] = set()
@@ -328,7 +336,7 @@ def fingerprint(
             text = path.read_text(encoding="utf-8")
             new, _ = rewrite_text(text, rel, back, base, back_names)
             if new != text:
-                path.write_text(new, encoding="utf-8")
+                _replace_text(path, new)
                 if visit is not None:
                     result.visited[rel] = visit(rel, new)
     to_rename = {k: v for k, v in to_rename.items() if k not in blocked}

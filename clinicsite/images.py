@@ -7,6 +7,7 @@ post is never redrawn; the cache lives in CACHE_PATH/social.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -21,6 +22,9 @@ BACKGROUND = "#0b4f4a"
 FOREGROUND = "#ffffff"
 ACCENT = "#9fe3d6"
 CARD_VERSION = "2"  # bump to redraw every cached card after changing the drawing
+# The site's own card, social/_site.png: a name no post slug can take (slugs
+# are lower-case words joined by hyphens), so a post called "Site" keeps its own.
+SITE_CARD = "_site"
 
 
 def initials(name: str) -> str:
@@ -69,8 +73,10 @@ def cached_card(cache_dir: str, out_path: str, site_name: str, title: str, size)
         os.unlink(out_path)
     try:
         os.link(cached, out_path)
-    except OSError:  # another file system
-        shutil.copyfile(cached, out_path)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copyfile(cached, out_path)  # where links cannot be made
 
 
 def avatar_svg(name: str) -> str:
@@ -108,7 +114,7 @@ def write_site_images(settings, site, out: str) -> None:
     size = tuple(settings["CLINICSITE_SOCIAL_SIZE"])
     cache_dir = os.path.join(settings["CACHE_PATH"], "social")
     name = site.clinic.name
-    cards = [("site", name)] + settings.get("_CLINICSITE_CARDS", [])
+    cards = [(SITE_CARD, name)] + settings.get("_CLINICSITE_CARDS", [])
     # Pillow releases the GIL while it encodes, so two threads use both cores.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         list(

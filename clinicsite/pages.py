@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from jinja2 import pass_context
 
 from . import structured_data
+from .images import SITE_CARD
 from .settings import site_of
 
 TITLE_MAX = 60
@@ -148,7 +149,7 @@ def describe(ctx) -> PageInfo:
             canonical=canonical,
             indexable=indexable and page.status == "published" and not getattr(page, "noindex", False),
             lastmod=getattr(page, "modified", None),
-            image=absolute(settings, "social/site.png"),
+            image=absolute(settings, f"social/{SITE_CARD}.png"),
             image_alt=clinic.name,
             image_size=card,
             breadcrumbs=crumbs((page.title, canonical)),
@@ -163,7 +164,7 @@ def describe(ctx) -> PageInfo:
         canonical=canonical,
         indexable=indexable,
         lastmod=_latest(articles),
-        image=absolute(settings, "social/site.png"),
+        image=absolute(settings, f"social/{SITE_CARD}.png"),
         image_alt=clinic.name,
         image_size=card,
     )

@@ -16,9 +16,11 @@ the child's renders left in shared state:
   problem in a page the child rendered still fails the atomic build);
 - what our plugin appends while pages are written (the sitemap registry of
   output.record_page): SHARED_LISTS;
-- the paths the writer wrote, so Pelican still notices a later page that
-  would overwrite one of them. (Two posts with one output path never get
-  this far: content.py fails the build on a duplicate slug.)
+- the paths the writer wrote: one that the parent also wrote meanwhile is
+  an error, as Pelican's writer makes it within one process, and Pelican
+  still notices a later page that would overwrite one of them. (Two posts
+  with one output path never get this far: content.py fails the build on a
+  duplicate slug.)
 
 Posts with an `{attach}` link render in the parent: rendering one moves the
 attached file, which the parent's static generator must know.
@@ -26,7 +28,8 @@ attached file, which the parent's static generator must know.
 The rest of the build (listings, topic, author and archive pages, feeds,
 the plugin's finalized work) stays in the parent: several of Pelican's
 writers keep state between pages (pagination). A build that fails before
-article_writer_finalized stops the child (`abandon`, from build.py).
+the child is taken back stops it (`abandon`, from build.py, and at the
+start of the next run in this process).
 
 Where os.fork() does not exist (Windows) or CLINICSITE_RENDER_PROCESSES is
 1, Pelican's own loop runs. The output is the same bytes either way
@@ -40,6 +43,7 @@ import os
 import pickle
 import signal
 import traceback
+from dataclasses import dataclass
 from itertools import chain
 
 from pelican import signals
@@ -51,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 # Lists in the settings/context that page rendering appends to.
 SHARED_LISTS = ("_CLINICSITE_PAGES",)
-_CHILD = "_CLINICSITE_RENDER_CHILD"  # settings key: the render child until finish_articles
 _PELICAN_GENERATE_ARTICLES = ArticlesGenerator.generate_articles
 
 
@@ -75,6 +78,7 @@ def generate_articles(self, write) -> None:
     categories, authors); then this process helps with what is left of the
     queue (finish_articles, at article_writer_finalized). So both cores stay
     busy until the end, whatever the mix of posts and listings."""
+    abandon()  # a child an earlier, failed run in this process left (pelican --autoreload)
     items = list(chain(self.translations, self.articles, self.hidden_translations, self.hidden_articles))
     if processes(self.settings) < 2 or len(items) < 2:
         report.launch_facts(self.settings)
@@ -108,7 +112,9 @@ def generate_articles(self, write) -> None:
         finally:
             os._exit(0)
     os.close(write_end)
-    self.settings[_CHILD] = (pid, read_end, _Queue(queue, taken), write)
+    global _child
+    writer = _writer_of(write)
+    _child = _Child(pid, read_end, _Queue(queue, taken), write, set(writer._written_files) if writer else set())
     # The report's worker process starts now: its pool runs threads, which
     # a fork must not copy.
     report.launch_facts(self.settings)
@@ -118,32 +124,47 @@ def generate_articles(self, write) -> None:
 def finish_articles(generator, writer=None) -> None:
     """At article_writer_finalized: render what the child has not taken yet,
     wait for it and take back what its renders left (see the module doc)."""
-    pending = generator.settings.pop(_CHILD, None)
-    if pending is None:
+    global _child
+    child = _child
+    if child is None:
         return
-    pid, read_end, queue, write = pending
     try:
-        _render(generator, write, queue)
-    finally:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()  # before waiting: the child blocks on a full pipe
-        _, status = os.waitpid(pid, 0)
-    _take_back(generator, write, data, status)
+        _render(generator, child.write, child.queue)
+    except BaseException:
+        abandon()
+        raise
+    _child = None
+    with os.fdopen(child.read_end, "rb") as pipe:
+        data = pipe.read()  # before waiting: the child blocks on a full pipe
+    _, status = os.waitpid(child.pid, 0)
+    _take_back(generator, child, data, status)
 
 
-def abandon(settings) -> None:
+def abandon() -> None:
     """After a failed build: stop a render child still running (Pelican
     failed between generate_articles and article_writer_finalized)."""
-    pending = settings.pop(_CHILD, None)
-    if pending is None:
+    global _child
+    child, _child = _child, None
+    if child is None:
         return
-    pid, read_end, _, _ = pending
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(child.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    os.waitpid(pid, 0)
-    os.close(read_end)
+    os.waitpid(child.pid, 0)
+    os.close(child.read_end)
+
+
+@dataclass
+class _Child:
+    pid: int
+    read_end: int  # its report comes through this pipe
+    queue: _Queue
+    write: object  # the writer's write_file, as Pelican passed it
+    written_before: set  # what the writer had written when the child was forked
+
+
+_child: _Child | None = None  # the render child between generate_articles and finish_articles
 
 
 class _Queue:
@@ -212,7 +233,7 @@ def _writer_of(write):
     return getattr(target, "__self__", None)
 
 
-def _take_back(generator, write, data: bytes, status: int) -> None:
+def _take_back(generator, child: _Child, data: bytes, status: int) -> None:
     try:
         report = pickle.loads(data)
     except Exception:
@@ -225,9 +246,14 @@ def _take_back(generator, write, data: bytes, status: int) -> None:
     for name, added in report["lists"].items():
         if name in generator.context:
             generator.context[name].extend(added)
-    writer = _writer_of(write)
+    writer = _writer_of(child.write)
     if writer is not None:
-        writer._written_files.update(report["written"])
+        # Pelican's writer refuses to overwrite a file it wrote in this
+        # build; pages the two processes wrote meanwhile are checked here.
+        theirs = set(report["written"]) - child.written_before
+        for path in sorted(theirs & (writer._written_files - child.written_before)):
+            logger.error("clinicsite: %s was written twice in this build (by a post page and by another page)", path)
+        writer._written_files.update(theirs)
 
 
 def fork_map(func, items: list, processes: int | None = None) -> list:

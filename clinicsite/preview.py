@@ -40,7 +40,7 @@ it was and drops the kept state: until a full rebuild succeeds, every change
 rebuilds fully, since the state no longer matches the sources.
 
 Until the next full rebuild a re-rendered post is not re-indexed for
-/search/ (Pagefind indexes the whole output), and its editorial report
+/search/ (the index is built at the end of a full build), and its editorial report
 findings are not logged unless CLINICSITE_REPORT_ERRORS makes one of its
 checks a build error. Changes to clinicsite's own Python code need a restart.
 """

@@ -8,27 +8,30 @@ anyone else.
 
 Pagefind holds the whole index in memory while it builds it (~0.3 MB per
 1,000-word post: 320 MB for 1,000 posts), so a site with more than
-CLINICSITE_SEARCH_CHUNK posts is indexed in parts of at most that many:
+CLINICSITE_SEARCH_CHUNK posts is indexed in parts of about that many:
 part 1 is the bundle at /pagefind/ (with Pagefind's script and its
 WebAssembly), parts 2..k are index-only bundles at /pagefind/part-<i>/ that
 the search page merges in the browser (`pagefind.mergeIndex`; merged
-indexes share the first one's WebAssembly, so a part costs a few small
-requests, only for words searched). Each part's terms are ranked against
-its own statistics; the parts are a hash-spread sample of the posts, so
-those statistics are alike.
+indexes share the first one's WebAssembly, so a part costs two small files
+when search starts, its entry and metadata, and its index chunks for the
+words searched). Each part's terms are ranked against its own statistics;
+the parts are a hash-spread sample of the posts, so those statistics are
+alike.
 
 Each part is cached in CACHE_PATH/search/ under a hash of its pages' bytes
-and Pagefind's version: a build in which a part's pages did not change
-links the cached bundle instead of running Pagefind, and an edited post
-re-indexes only its part. Posts are spread over the parts by a hash of
-their path, so editing a post never moves another; adding or removing
-posts shifts the boundaries (and when the count crosses a multiple of
-the chunk size, the number of parts changes): those parts are indexed
-again.
+and Pagefind's version: a build in which none of a part's pages changed
+links the cached bundle instead of running Pagefind. A post goes to the
+part numbered by a hash of its path modulo the part count, so adding or
+editing a post changes the part of that post only — and of the posts whose
+pages show its title (related posts, older/newer links) — until the count
+crosses a multiple of the chunk size and the number of parts changes. A
+change every page shows (the templates, the inlined CSS, clinic.toml)
+re-indexes every part.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib.metadata
 import logging
@@ -127,18 +130,25 @@ def _pagefind_version() -> str:
 
 def plan(pages: dict[str, str], parts: int) -> list[Part]:
     """Split `pages` (output-relative path -> sha256 of its bytes) into
-    `parts` parts of near-equal size, each page by the rank of a hash of its
-    path (so a page's part depends on the paths alone, not on its text)."""
+    `parts` parts: each page by a hash of its path modulo `parts` (so a
+    page's part depends on its path alone), or, should that leave a part
+    empty (a handful of pages), by the rank of that hash."""
     if len(pages) < parts:
         raise SearchError(
             f"the search page merges {parts} index parts but only {len(pages)} page(s) are marked "
             f"{MARK}: each part needs at least one page (clinicsite/search.py plan_parts counts the posts)"
         )
-    order = sorted(pages, key=lambda rel: (zlib.crc32(rel.encode("utf-8")), rel))
+    hashed = {rel: zlib.crc32(rel.encode("utf-8")) for rel in pages}
+    groups: list[list[str]] = [[] for _ in range(parts)]
+    for rel, h in hashed.items():
+        groups[h % parts].append(rel)
+    if not all(groups):
+        order = sorted(pages, key=lambda rel: (hashed[rel], rel))
+        groups = [order[i * len(order) // parts : (i + 1) * len(order) // parts] for i in range(parts)]
     version = _pagefind_version()
     planned = []
-    for i, folder in enumerate(part_folders(parts)):
-        members = sorted(order[i * len(order) // parts : (i + 1) * len(order) // parts])
+    for i, (folder, members) in enumerate(zip(part_folders(parts), groups)):
+        members = sorted(members)
         digest = hashlib.sha256(f"{version}\n{'first' if i == 0 else 'merged'}\n".encode())
         for rel in members:
             digest.update(f"{rel}\0{pages[rel]}\n".encode())
@@ -155,10 +165,18 @@ def _executable() -> list[str]:
         return [sys.executable, "-m", "pagefind"]
 
 
+# Where a hard link cannot be made and a copy must do.
+_NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP)
+
+
 def _link(src, dst) -> None:
+    """Hard-link `src` at `dst` (a new name: never written through), or
+    copy it where links cannot be made."""
     try:
         os.link(src, dst)
-    except OSError:  # another file system
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:
+            raise
         shutil.copy2(src, dst)
 
 
@@ -192,6 +210,11 @@ class Indexing:
 
     def _run(self) -> None:
         try:
+            # An output folder built into again (Pelican's --autoreload,
+            # postprocess run twice): its index goes, links and all.
+            shutil.rmtree(self.output / BUNDLE, ignore_errors=True)
+            if not self.pages:  # no post yet: no index (the search form still works)
+                return
             planned = plan(self.pages, self.parts)
             self.cache.mkdir(parents=True, exist_ok=True)
             for part in planned:

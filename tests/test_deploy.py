@@ -408,7 +408,7 @@ def test_images_are_fingerprinted_and_originals_gone(prod):
     posts = len(list((prod.root / "posts").glob("*/index.html")))
     authors = len(list((prod.root / "authors").glob("*/index.html")))
     expected = {
-        r"social/[a-z0-9-]+\.[0-9a-f]{10}\.png": posts + 1,
+        r"social/_?[a-z0-9-]+\.[0-9a-f]{10}\.png": posts + 1,
         r"authors/[a-z0-9-]+/avatar\.[0-9a-f]{10}\.svg": authors,
         r"icon-192\.[0-9a-f]{10}\.png": 1,
         r"icon-512\.[0-9a-f]{10}\.png": 1,
@@ -420,7 +420,7 @@ def test_images_are_fingerprinted_and_originals_gone(prod):
         assert len(found) == count, f"{pattern}: {len(found)} files, expected {count}: {found}"
         for name in found:
             assert fp.is_fingerprinted(prod.root / name), f"{name}: hash is not its content's"
-    for plain in ("favicon.svg", "icon-192.png", "icon-512.png", "apple-touch-icon.png", "social/site.png"):
+    for plain in ("favicon.svg", "icon-192.png", "icon-512.png", "apple-touch-icon.png", "social/_site.png"):
         assert plain not in names, f"{plain} should have been renamed"
     for kept in ("favicon.ico", "robots.txt", "sitemap.xml", "manifest.webmanifest", "feeds/all.atom.xml", "404.html"):
         assert kept in names, f"{kept} must keep its name"
@@ -456,7 +456,7 @@ def origin_urls(prod: Prod) -> set[str]:
 def test_every_referenced_url_resolves(server):
     """After renaming, no page, manifest icon or JSON-LD image points at a missing file."""
     urls = origin_urls(server)
-    assert any(re.search(r"/social/site\.[0-9a-f]{10}\.png$", u) for u in urls), "no fingerprinted social image referenced"
+    assert any(re.search(r"/social/_site\.[0-9a-f]{10}\.png$", u) for u in urls), "no fingerprinted social image referenced"
     assert any(re.search(r"/favicon\.[0-9a-f]{10}\.svg$", u) for u in urls), "no fingerprinted favicon referenced"
     bad = []
     for url in sorted(urls):
@@ -468,7 +468,7 @@ def test_every_referenced_url_resolves(server):
 
 def test_no_reference_to_a_plain_asset_name_is_left(prod):
     plain = re.compile(
-        r"/(?:favicon\.svg|icon-(?:192|512)\.png|apple-touch-icon\.png|social/[a-z0-9-]+\.png|authors/[a-z0-9-]+/avatar\.svg)\b"
+        r"/(?:favicon\.svg|icon-(?:192|512)\.png|apple-touch-icon\.png|social/_?[a-z0-9-]+\.png|authors/[a-z0-9-]+/avatar\.svg)\b"
     )
     left = []
     for path in prod.files():

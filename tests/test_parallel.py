@@ -123,6 +123,27 @@ def test_a_build_failing_while_the_child_renders_stops_it(tmp_path, in_child_onl
     assert not os.path.exists(f"/proc/{pids.read_text()}"), "the render child is still there"
 
 
+def test_a_page_written_by_both_processes_fails_the_build(tmp_path, monkeypatch):
+    """A listing page (parent) and a post page (possibly the child) with one
+    output path: the overwrite is an error, whichever process wrote the post
+    (Pelican's writer only sees its own process's files)."""
+    from pelican.generators import ArticlesGenerator
+
+    original = ArticlesGenerator.generate_tags
+    clash = {}
+
+    def tags_and_a_clash(self, write):
+        original(self, write)
+        article = self.articles[0]
+        clash["path"] = article.save_as
+        write(article.save_as, self.get_template("index"), self.context, url=article.url, articles=self.articles)
+
+    monkeypatch.setattr(ArticlesGenerator, "generate_tags", tags_and_a_clash)
+    result = build(PUBLISH, tmp_path / "out", _settings(tmp_path, 2, **NO_CACHE))
+    assert not result.ok
+    assert any(clash["path"] in p and ("written twice" in p or "overwrite" in p) for p in result.problems), result.problems
+
+
 def test_attach_links_resolve_with_two_processes(tmp_path):
     """Rendering an {attach} link moves the attached file next to the post
     (Pelican's StaticContent.attach_to): every post must link to where its

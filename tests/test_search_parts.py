@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sitekit import REPO
 
-from clinicsite import search
+from clinicsite import deploy, search
 from clinicsite.build import run_pelican
 
 PUBLISH = str(REPO / "publishconf.py")
@@ -33,11 +33,11 @@ def _pages(n):
     return {f"posts/post-{i}/index.html": f"{i:064x}" for i in range(n)}
 
 
-def test_plan_splits_pages_evenly_and_by_path_only():
+def test_plan_spreads_pages_by_path_so_an_added_or_edited_post_moves_no_other():
     pages = _pages(1000)
     parts = search.plan(pages, 4)
     assert [p.folder for p in parts] == search.part_folders(4)
-    assert sorted(len(p.pages) for p in parts) == [250, 250, 250, 250]
+    assert all(200 <= len(p.pages) <= 300 for p in parts), [len(p.pages) for p in parts]
     assert sorted(rel for p in parts for rel in p.pages) == sorted(pages)
     # Editing one page changes its part's key and no other part's membership or key.
     edited = dict(pages, **{"posts/post-7/index.html": "f" * 64})
@@ -45,6 +45,24 @@ def test_plan_splits_pages_evenly_and_by_path_only():
     assert [p.pages for p in again] == [p.pages for p in parts]
     changed = [a.folder for a, b in zip(parts, again) if a.key != b.key]
     assert changed == [next(p.folder for p in parts if "posts/post-7/index.html" in p.pages)]
+    # Adding a page (same part count) adds it to one part; the others keep their pages and keys.
+    added = search.plan(dict(pages, **{"posts/new-post/index.html": "e" * 64}), 4)
+    assert sum(a.key != b.key for a, b in zip(parts, added)) == 1
+    assert sum(a.pages != b.pages for a, b in zip(parts, added)) == 1
+
+
+def test_plan_never_leaves_a_part_empty():
+    for n in range(3, 12):
+        parts = search.plan(_pages(n), 3)
+        assert all(p.pages for p in parts) and sum(len(p.pages) for p in parts) == n
+
+
+def test_no_indexed_page_means_no_index(tmp_path):
+    out = tmp_path / "out"
+    (out / search.BUNDLE).mkdir(parents=True)
+    (out / search.BUNDLE / "stale.js").write_text("left by an earlier build")
+    job = search.Indexing(out, tmp_path / "cache", {}, 1).start()
+    assert job.finish() and not (out / search.BUNDLE).exists()
 
 
 def test_plan_refuses_more_parts_than_pages():
@@ -87,6 +105,16 @@ def test_parts_are_cached_by_their_pages_and_an_edit_reindexes_one_part(tmp_path
     assert merged == [f"{folder}/" for folder in folders[1:]], form["data-pagefind-parts"]
     cached = _entries(tmp_path / "cache")
     assert len(cached) == parts
+
+    # Post-processing the same output again (as `invoke publish` does) leaves
+    # the cached parts intact: the output's links are replaced, not written through.
+    stored = {p: p.read_bytes() for p in (tmp_path / "cache" / "search").rglob("*") if p.is_file()}
+    again = deploy.postprocess(first, tmp_path / "cache", search=True, search_parts=parts)
+    assert again.problems == []
+    assert {p: p.read_bytes() for p in (tmp_path / "cache" / "search").rglob("*") if p.is_file()} == stored
+    for folder in folders:
+        entry = first / folder / "pagefind-entry.json"
+        assert any(entry.samefile(p) for p in stored if p.name == entry.name)
 
     # Nothing changed: every part comes from the cache (the same files, hard-linked).
     second = _build(tmp_path, content, "b")

@@ -22,7 +22,8 @@ def _counting(monkeypatch):
 
 
 def test_the_output_is_the_same_with_urls_kept_or_computed_each_time(tmp_path, monkeypatch):
-    settings = {"SITEURL": ORIGIN, "CLINICSITE_SEARCH": False}
+    # One render process: the parent's count is then every computation.
+    settings = {"SITEURL": ORIGIN, "CLINICSITE_SEARCH": False, "CLINICSITE_RENDER_PROCESSES": 1}
     kept_calls = _counting(monkeypatch)
     kept = build(PUBLISH, tmp_path / "kept", {**settings, "CACHE_PATH": str(tmp_path / "c1")})
     monkeypatch.undo()
@@ -48,6 +49,9 @@ def _article(slug):
 
 
 def test_a_url_is_kept_within_a_build_and_not_beyond(monkeypatch):
+    for cls in (Article, Page):  # what urlcache.install() does, undone after the test
+        monkeypatch.setattr(cls, "url", urlcache._memoized("url"))
+        monkeypatch.setattr(cls, "save_as", urlcache._memoized("save_as"))
     article = _article("first")
     monkeypatch.setattr(urlcache, "_build", None)
     assert article.url == "posts/first/"

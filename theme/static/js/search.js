@@ -13,7 +13,8 @@
     await pagefind.options({ excerptLength: 24 });
     // A large site's index comes in parts (clinicsite/search.py), merged here.
     const parts = (form.dataset.pagefindParts || "").split(" ").filter(Boolean);
-    await Promise.all(parts.map((part) => pagefind.mergeIndex(part)));
+    // A part that fails to load (a deploy in progress) leaves the others.
+    await Promise.allSettled(parts.map((part) => pagefind.mergeIndex(part)));
   } catch (err) {
     return; // the plain form and the topic list still work
   }
