@@ -92,29 +92,13 @@ def generate_articles(self, write) -> None:
     import multiprocessing
 
     taken = multiprocessing.get_context("fork").Value("q", 0)  # the next post of the queue
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
+    forked = _fork(lambda: _render_in_child(self, write, _Queue(queue, taken), before))
+    if forked is None:
         report.launch_facts(self.settings)
         return _PELICAN_GENERATE_ARTICLES(self, write)
-    if pid == 0:  # the child: render, report, exit without running any cleanup
-        os.close(read_end)
-        try:
-            outcome = _render_in_child(self, write, _Queue(queue, taken), before)
-        except BaseException:
-            outcome = {"crash": traceback.format_exc()}
-        try:
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        finally:
-            os._exit(0)
-    os.close(write_end)
     global _child
     writer = _writer_of(write)
-    _child = _Child(pid, read_end, _Queue(queue, taken), write, set(writer._written_files) if writer else set())
+    _child = _Child(*forked, _Queue(queue, taken), write, set(writer._written_files) if writer else set())
     # The report's worker process starts now: its pool runs threads, which
     # a fork must not copy.
     report.launch_facts(self.settings)
@@ -134,10 +118,7 @@ def finish_articles(generator, writer=None) -> None:
         abandon()
         raise
     _child = None
-    with os.fdopen(child.read_end, "rb") as pipe:
-        data = pipe.read()  # before waiting: the child blocks on a full pipe
-    _, status = os.waitpid(child.pid, 0)
-    _take_back(generator, child, data, status)
+    _take_back(generator, child, *_collect(child.pid, child.read_end))
 
 
 def abandon() -> None:
@@ -233,13 +214,9 @@ def _writer_of(write):
     return getattr(target, "__self__", None)
 
 
-def _take_back(generator, child: _Child, data: bytes, status: int) -> None:
-    try:
-        report = pickle.loads(data)
-    except Exception:
-        report = {"crash": f"the child process ended without a report (wait status {status})"}
-    if "crash" in report:
-        logger.error("clinicsite: rendering posts in a second process failed:\n%s", report["crash"])
+def _take_back(generator, child: _Child, kind: str, report) -> None:
+    if kind == "crash":
+        logger.error("clinicsite: rendering posts in a second process failed:\n%s", report)
         return
     for name, level, text in report["records"]:
         logging.getLogger(name).log(level, "%s", text)
@@ -270,17 +247,37 @@ def fork_map(func, items: list, processes: int | None = None) -> list:
         processes = min(2, os.cpu_count() or 1)
     if processes < 2 or len(items) < 2 or not hasattr(os, "fork"):
         return [func(item) for item in items]
+    forked = _fork(lambda: [func(item) for item in items[1::2]])
+    if forked is None:
+        return [func(item) for item in items]
+    try:
+        mine = [func(item) for item in items[0::2]]
+    finally:
+        kind, theirs = _collect(*forked)
+    if kind == "crash":
+        raise RuntimeError(f"the second process failed:\n{theirs}")
+    results = [None] * len(items)
+    results[0::2] = mine
+    results[1::2] = theirs
+    return results
+
+
+def _fork(work) -> tuple[int, int] | None:
+    """Fork a child that runs `work()`, sends back ("done", its result) or
+    ("crash", the traceback) pickled, and exits without running any cleanup.
+    Returns (pid, the read end of its pipe) for _collect(); None where the
+    fork failed."""
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
     except OSError:
         os.close(read_end)
         os.close(write_end)
-        return [func(item) for item in items]
-    if pid == 0:  # the child: work, report, exit without running any cleanup
+        return None
+    if pid == 0:
         os.close(read_end)
         try:
-            outcome = ("done", [func(item) for item in items[1::2]])
+            outcome = ("done", work())
         except BaseException:
             outcome = ("crash", traceback.format_exc())
         try:
@@ -289,19 +286,15 @@ def fork_map(func, items: list, processes: int | None = None) -> list:
         finally:
             os._exit(0)
     os.close(write_end)
+    return pid, read_end
+
+
+def _collect(pid: int, read_end: int) -> tuple[str, object]:
+    """Wait for a _fork() child: ("done", result) or ("crash", why)."""
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()  # before waiting: the child blocks on a full pipe
+    _, status = os.waitpid(pid, 0)
     try:
-        mine = [func(item) for item in items[0::2]]
-    finally:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()  # before waiting: the child blocks on a full pipe
-        _, status = os.waitpid(pid, 0)
-    try:
-        kind, theirs = pickle.loads(data)
+        return pickle.loads(data)
     except Exception:
-        raise RuntimeError(f"the second process ended without a result (wait status {status})") from None
-    if kind == "crash":
-        raise RuntimeError(f"the second process failed:\n{theirs}")
-    results = [None] * len(items)
-    results[0::2] = mine
-    results[1::2] = theirs
-    return results
+        return "crash", f"the child process ended without a report (wait status {status})"

@@ -192,7 +192,6 @@ class Indexing:
         self.cache = Path(cache_dir) / "search"
         self.pages = pages
         self.parts = parts
-        self.indexed = 0  # parts Pagefind indexed now (the rest came from the cache)
         self.errors: list[str] = []
         self._thread: threading.Thread | None = None
 
@@ -258,7 +257,6 @@ class Indexing:
             except OSError:
                 if not bundle.is_dir():  # not a concurrent build that got there first
                     raise
-            self.indexed += 1
             return True
         finally:
             shutil.rmtree(work, ignore_errors=True)
