@@ -7,15 +7,15 @@ post is never redrawn; the cache lives in CACHE_PATH/social.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
-import shutil
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw, ImageFont
+
+from .precompress import link_or_copy
 
 # Dark teal with white text: contrast 9.6:1 (WCAG asks 4.5:1).
 BACKGROUND = "#0b4f4a"
@@ -71,12 +71,7 @@ def cached_card(cache_dir: str, out_path: str, site_name: str, title: str, size)
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     if os.path.lexists(out_path):  # an output folder built into again
         os.unlink(out_path)
-    try:
-        os.link(cached, out_path)
-    except OSError as exc:
-        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-            raise
-        shutil.copyfile(cached, out_path)  # where links cannot be made
+    link_or_copy(cached, out_path)
 
 
 def avatar_svg(name: str) -> str:

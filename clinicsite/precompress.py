@@ -19,6 +19,7 @@ then sends the file as it is).
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import logging
@@ -175,6 +176,22 @@ def precompress(
         stats.bytes_br // 1024,
     )
     return stats
+
+
+# Where a hard link cannot be made and a copy must do.
+_NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP)
+
+
+def link_or_copy(src, dst) -> None:
+    """Hard-link the cached file `src` at the new name `dst` (never written
+    through: no step writes into a published file), or copy it, metadata
+    and all, where links cannot be made (another file system)."""
+    try:
+        os.link(src, dst)
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:
+            raise
+        shutil.copy2(src, dst)
 
 
 def _place(cached: Path, target: Path, now: float) -> None:

@@ -31,7 +31,6 @@ re-indexes every part.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import importlib.metadata
 import logging
@@ -45,6 +44,8 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from .precompress import link_or_copy
 
 logger = logging.getLogger(__name__)
 
@@ -165,21 +166,6 @@ def _executable() -> list[str]:
         return [sys.executable, "-m", "pagefind"]
 
 
-# Where a hard link cannot be made and a copy must do.
-_NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP)
-
-
-def _link(src, dst) -> None:
-    """Hard-link `src` at `dst` (a new name: never written through), or
-    copy it where links cannot be made."""
-    try:
-        os.link(src, dst)
-    except OSError as exc:
-        if exc.errno not in _NO_LINK:
-            raise
-        shutil.copy2(src, dst)
-
-
 class Indexing:
     """Index `pages` of `output_dir` in `parts` parts, from the cache where
     it has them. start() runs Pagefind in a thread (Pagefind itself runs on
@@ -222,7 +208,7 @@ class Indexing:
                     os.utime(bundle)
                 elif not self._index(part, bundle):
                     return
-                shutil.copytree(bundle, self.output / part.folder, copy_function=_link, dirs_exist_ok=True)
+                shutil.copytree(bundle, self.output / part.folder, copy_function=link_or_copy, dirs_exist_ok=True)
             self._prune({part.key for part in planned})
         except (SearchError, OSError) as exc:
             self.errors.append(str(exc))
@@ -234,7 +220,7 @@ class Indexing:
         try:
             for rel in part.pages:
                 (site / rel).parent.mkdir(parents=True, exist_ok=True)
-                _link(self.output / rel, site / rel)
+                link_or_copy(self.output / rel, site / rel)
             done = subprocess.run(
                 [*_executable(), "--site", str(site), "--output-path", str(work / "bundle"), "--silent"],
                 stdout=subprocess.PIPE,
