@@ -2,23 +2,21 @@
 for what production changes). Clinic facts live in clinic.toml, not here."""
 
 import logging
-import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-with open(HERE / "clinic.toml", "rb") as fh:
-    CLINIC_DATA = tomllib.load(fh)
-
-SITENAME = CLINIC_DATA["clinic"]["name"]
-SITESUBTITLE = "The beauty of shared experiences."
+# The clinic's facts, authors and topics; the site's name comes from it too.
+CLINICSITE_CLINIC_FILE = str(HERE / "clinic.toml")
+# Urgent-care advice per country (safety/README.md).
+CLINICSITE_SAFETY_PATH = str(HERE / "safety")
 AUTHOR = "Editorial team"
 SITEURL = ""
 RELATIVE_URLS = True
 # Development output must never be indexed if deployed by mistake: every page
 # carries <meta name="robots" content="noindex"> and robots.txt disallows all
-# until publishconf.py sets INDEXABLE = True.
-INDEXABLE = False
+# until publishconf.py sets CLINICSITE_PRODUCTION = True.
+CLINICSITE_PRODUCTION = False
 
 PATH = str(HERE / "content")
 OUTPUT_PATH = str(HERE / "output")
@@ -26,9 +24,10 @@ THEME = str(HERE / "theme")
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
-# The stylesheet is inlined into every page (see clinicsite/assets.py); the
-# only theme file served as is is the search page's script.
-THEME_STATIC_PATHS = ["static/js"]
+# The stylesheet is inlined into every page and the search page's script is
+# an asset with a fingerprinted name (clinicsite/assets.py): Pelican copies
+# nothing from the theme.
+THEME_STATIC_PATHS = []
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
@@ -43,7 +42,6 @@ SLUGIFY_SOURCE = "title"
 PLUGINS = ["clinicsite", "neighbors"]
 # Pagefind indexes the built pages for /search/ (clinicsite/search.py).
 CLINICSITE_SEARCH = True
-RELATED_POSTS_MAX = 3
 
 # Clean URLs: every page is a folder with index.html.
 ARTICLE_URL = "posts/{slug}/"
@@ -87,6 +85,8 @@ TRANSLATION_FEED_ATOM = None
 
 MARKDOWN = {
     "extension_configs": {
+        # tables, fenced code, footnotes, abbreviations, {#id} attributes,
+        # Markdown inside <figure markdown="1">.
         "markdown.extensions.extra": {},
         "markdown.extensions.admonition": {},
         "markdown.extensions.toc": {"toc_depth": "2-3"},
@@ -110,7 +110,7 @@ CACHE_PATH = str(HERE / "cache")
 # again (Markdown + front matter are most of a build's reading time). Keyed by
 # each file's md5, not its mtime (a fresh clone or a copy touches every mtime);
 # the clinicsite plugin empties it when clinic.toml, the reader's code or the
-# Markdown settings change (setup.py: invalidate_content_cache).
+# Markdown settings change (clinicsite/contentcache.py).
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CHECK_MODIFIED_METHOD = "md5"

@@ -10,7 +10,9 @@ from pelicanconf import *  # noqa: E402,F403
 # to publish elsewhere; the default is the placeholder clinic's domain.
 SITEURL = os.environ.get("SITEURL", "https://clinic.example.com").rstrip("/")
 RELATIVE_URLS = False
-INDEXABLE = True
+# Indexed by search engines; overdue reviews and (for a real clinic)
+# unchecked urgent-care sources fail the build.
+CLINICSITE_PRODUCTION = True
 WITH_FUTURE_DATES = False  # scheduled posts stay out until their date
 
 FEED_DOMAIN = SITEURL
@@ -26,9 +28,8 @@ RSS_FEED_SUMMARY_ONLY = False
 FEED_MAX_ITEMS = 20
 
 DELETE_OUTPUT_DIRECTORY = True
-# After the pages: fingerprinted asset names, a _headers file and .gz/.br
-# copies for nginx's gzip_static/brotli_static (clinicsite/deploy.py).
-CLINICSITE_POSTPROCESS = True
+# .gz/.br beside every text file, for nginx's gzip_static/brotli_static.
+CLINICSITE_PRECOMPRESS = True
 # Drafts are previewed locally only: nothing is written for them here.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""

@@ -16,8 +16,10 @@ CONFIG = {
     "host": "127.0.0.1",
     "port": 8000,
     # invoke publish rsyncs the production build here (a local folder or
-    # user@host:path); set PUBLISH_TARGET in the environment.
+    # user@host:path) and then runs PUBLISH_RELOAD (e.g. "sudo systemctl
+    # reload nginx") so the server picks up the build's headers.
     "publish_target": os.environ.get("PUBLISH_TARGET", ""),
+    "publish_reload": os.environ.get("PUBLISH_RELOAD", ""),
 }
 
 
@@ -27,10 +29,12 @@ def _build(c, settings):
 
 @task
 def clean(c):
-    """Remove the generated files (and the outputs earlier builds replaced)."""
-    deploy = Path(CONFIG["deploy_path"]).resolve()
+    """Remove the generated files (the output link and its releases)."""
+    deploy = Path(os.path.abspath(CONFIG["deploy_path"]))
     for path in [deploy, *deploy.parent.glob(f".{deploy.name}.*")]:
-        if path.is_dir():
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
             shutil.rmtree(path)
 
 
@@ -49,8 +53,8 @@ def rebuild(c):
 
 @task
 def regenerate(c):
-    """Rebuild in place whenever content changes (Pelican's autoreload)."""
-    c.run(f"pelican -r -s {CONFIG['settings_base']}")
+    """Rebuild in place whenever content changes (Pelican's autoreload, the same pipeline)."""
+    c.run(f"pelican -r -s {CONFIG['settings_base']} -o {CONFIG['deploy_path']}")
 
 
 @task
@@ -81,32 +85,15 @@ def preview(c):
     _build(c, CONFIG["settings_publish"])
 
 
-@task(help={"target": "a folder or user@host:path (default: $PUBLISH_TARGET)"})
-def publish(c, target=""):
-    """Build the production site and rsync it to PUBLISH_TARGET (or --target).
+@task(help={"target": "a folder or user@host:path (default: $PUBLISH_TARGET)",
+            "reload": "a command that reloads the web server (default: $PUBLISH_RELOAD)"})
+def publish(c, target="", reload=""):
+    """Build the production site and rsync it to PUBLISH_TARGET, world-readable; then PUBLISH_RELOAD."""
+    from clinicsite.deploy.__main__ import main
 
-    The build goes to a fresh temporary folder (output/ keeps your local
-    build), is post-processed for serving (fingerprinted images, _headers,
-    .gz/.br files: clinicsite.deploy.postprocess) and is rsynced only if all
-    of that succeeded."""
-    import tempfile
-
-    target = target or CONFIG["publish_target"]
-    if not target:
-        sys.exit("publish: set PUBLISH_TARGET or pass --target (a folder or user@host:path)")
-    if not shutil.which("rsync"):
-        sys.exit("publish: rsync is not installed (apt-get install rsync)")
-    py = shlex.quote(sys.executable)
-    settings = CONFIG["settings_publish"]
-    staging = tempfile.mkdtemp(prefix="clinicsite-publish-")
-    try:
-        out = shlex.quote(os.path.join(staging, "output"))
-        c.run(f"{py} -m clinicsite.build --settings {settings} --output {out}", pty=False)
-        # Idempotent: harmless if clinicsite.build already post-processed.
-        c.run(f"{py} -m clinicsite.deploy postprocess --settings {settings} --output {out}", pty=False)
-        c.run(f"rsync -a --delete --checksum {out}/ {shlex.quote(target.rstrip('/') + '/')}", pty=False)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    args = ["publish", "--settings", CONFIG["settings_publish"], "--target", target or CONFIG["publish_target"],
+            "--reload", reload or CONFIG["publish_reload"]]
+    sys.exit(main(args) or None)
 
 
 @task(name="new-post")
@@ -126,7 +113,7 @@ def new_post(c, title, author):
 @task(name="check-content")
 def check_content(c, json=False):
     """Print the editorial report for every post (--json for tools)."""
-    from clinicsite.report import main
+    from clinicsite.report.__main__ import main
 
     sys.exit(main(["--settings", CONFIG["settings_base"]] + (["--json"] if json else [])))
 

@@ -1,29 +1,21 @@
-"""The clinic site's Pelican plugin: clinic data, front matter, SEO and checks.
-
-`register()` connects module-level functions to Pelican's signals, replaces
-one ArticlesGenerator method to render posts in two processes, and lets
-articles and pages keep their URLs once they are final (urlcache.py).
-"""
-
-from pelican import signals
-
-from . import content, linkcheck, output, parallel, search, setup, urlcache
+"""The clinic site's Pelican plugin: clinic data, front matter, safety
+advice, SEO, assets and checks. `register()` only connects each stage's
+module-level receivers to Pelican's signals; the modules are imported then,
+so a worker process that needs one module (images.py) loads only that."""
 
 
 def register():
-    parallel.install()  # post pages render in two processes (parallel.py)
-    urlcache.install()  # post and page URLs computed once per build (urlcache.py)
-    signals.initialized.connect(urlcache.thaw)
-    signals.initialized.connect(setup.initialize)
-    signals.readers_init.connect(setup.add_reader)
-    signals.article_generator_preread.connect(setup.prune_content_cache)
-    signals.page_generator_preread.connect(setup.prune_content_cache)
+    from pelican import signals
+
+    from . import assets, content, finish, linkcheck, search, startup
+
+    signals.initialized.connect(startup.initialize)
+    signals.get_generators.connect(startup.begin_run)
+    signals.readers_init.connect(startup.add_readers)
     signals.article_generator_finalized.connect(content.enrich_articles)
     signals.article_generator_finalized.connect(search.plan_parts)
     signals.page_generator_finalized.connect(content.enrich_pages)
-    signals.all_generators_finalized.connect(urlcache.freeze)
     signals.all_generators_finalized.connect(linkcheck.check_links)
-    signals.content_written.connect(output.record_page)
-    signals.finalized.connect(output.write_extras)
-    signals.finalized.connect(search.index_site)
-    signals.finalized.connect(urlcache.thaw)
+    signals.all_generators_finalized.connect(assets.prepare)
+    signals.content_written.connect(content.check_help_shown)
+    signals.finalized.connect(finish.finalize)

@@ -1,37 +1,221 @@
-"""Theme assets the templates pull in through Jinja helpers."""
+"""Every file pages reference, made and named before any page renders.
+
+At `all_generators_finalized` — Pelican has read everything and rendered
+nothing — `prepare()` draws (or takes from CACHE_PATH/assets) the social
+cards, the favicon set and the authors' avatars, encodes the images'
+responsive variants (responsive.py), copies the search page's script and
+writes the web app manifest. Each file goes into the output under a
+fingerprinted name, `<stem>.<first 10 hex of its sha256><ext>`, that changes
+whenever its bytes do, so it can be cached for a year; a template asks for it
+with `asset_url(name)` and gets that final name. Static files from content/
+(images, documents) get theirs as Pelican reads them,
+so `{static}` links resolve to them (StaticReader). Nothing rewrites a page after it is
+written.
+
+The stylesheet is inlined into every page (`inline_css()`): it is small
+enough that a separate render-blocking request would cost more than its bytes
+(bench/results/css-delivery.md). Its sha256 is the only style the
+Content-Security-Policy allows.
+"""
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import json
+import os
+import posixpath
 from pathlib import Path
 
 import markdown
+import PIL
 import rcssmin
 from jinja2 import pass_context
 from markupsafe import Markup
+from pelican.readers import BaseReader
+
+from . import images, responsive
+from .files import link_or_copy, write_atomic
+from .state import current
+
+HASH_LEN = 10
+# A fingerprinted name, as the nginx config's immutable-caching rule sees it.
+URL_SUFFIX_RE = rf"\.[0-9a-f]{{{HASH_LEN}}}\.[A-Za-z0-9]+$"
+# The site's own card: a name no post slug can take (slugs are lower-case words).
+SITE_CARD = "social/_site.png"
+# Static files that get a fingerprinted name (all of content/'s images).
+FINGERPRINTED = (".png", ".jpg", ".jpeg", ".webp", ".avif", ".gif", ".svg")
 
 
-@functools.lru_cache(maxsize=8)
-def _read_minified(path: str, mtime: float) -> str:
+def fingerprinted(name: str, data: bytes) -> str:
+    stem, ext = posixpath.splitext(name)
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:HASH_LEN]}{ext}"
+
+
+class Assets:
+    def __init__(self, build):
+        self.build = build
+        self.output = Path(build.settings["OUTPUT_PATH"])
+        self.cache = Path(build.settings["CACHE_PATH"]) / "assets"
+        self.paths: dict[str, str] = {}  # name -> its fingerprinted path in the output
+        self.pictures: dict[str, responsive.Picture] = {}  # an image's output path -> its variants
+        self.statics: set[str] = set()  # where Pelican writes content/'s static files
+        theme_css = Path(build.settings["THEME"]) / "static" / "css" / "site.css"
+        self.css = _minified(str(theme_css), theme_css.stat().st_mtime_ns)
+        self.css_hash = "'sha256-" + base64.b64encode(hashlib.sha256(self.css.encode()).digest()).decode() + "'"
+
+    def path(self, name: str) -> str:
+        try:
+            return self.paths[name]
+        except KeyError:
+            raise KeyError(f"asset_url: no asset named {name!r} (known: {', '.join(sorted(self.paths))})") from None
+
+    def put(self, name: str, data: bytes) -> str:
+        """Write `data` into the output under `name`'s fingerprinted form."""
+        rel = fingerprinted(name, data)
+        target = self.output / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.paths[name] = rel
+        return rel
+
+    def put_file(self, name: str, source: Path, plain: bool = False) -> str:
+        """Copy a cached file into the output under `name`'s fingerprinted form
+        (or `name` itself if `plain`), as a hard link when the cache is on the
+        same file system: nothing ever writes into an output file."""
+        rel = name if plain else fingerprinted(name, source.read_bytes())
+        target = self.output / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        link_or_copy(source, target)
+        self.paths[name] = rel
+        return rel
+
+    def cached(self, key_parts: list[str], ext: str, make, *args) -> Path:
+        """The cache file for these inputs, made by `make(*args)` if missing."""
+        return self.cached_many([(key_parts, ext, make, args)])[0]
+
+    def cached_many(self, jobs) -> list[Path]:
+        """Like cached() for many jobs; the missing ones are made on the pool."""
+        paths, todo = [], []
+        for key_parts, ext, make, args in jobs:
+            key = hashlib.sha256("\0".join([images.VERSION, PIL.__version__, *key_parts]).encode()).hexdigest()[:24]
+            path = self.cache / f"{key}{ext}"
+            paths.append(path)
+            if not path.exists():
+                todo.append((path, make, args))
+        if todo:
+            self.cache.mkdir(parents=True, exist_ok=True)
+            # A card takes ~20 ms: worth the worker processes from a few dozen.
+            made = self.build.map(_call, [(make, args) for _, make, args in todo], pool_from=32)
+            for (path, _, _), data in zip(todo, made):
+                write_atomic(path, data)
+        return paths
+
+
+def _call(make, args):
+    return make(*args)
+
+
+class StaticReader(BaseReader):
+    """Pelican's reader of static files (images, documents), which also
+    gives each image its fingerprinted name: `{static}` links resolve to it
+    and it is written under it."""
+
+    file_extensions = ["static"]
+
+    def read(self, source_path):
+        ext = os.path.splitext(source_path)[1].lower()
+        if ext not in FINGERPRINTED:
+            return None, {}
+        rel = os.path.relpath(source_path, self.settings["PATH"]).replace(os.sep, "/")
+        with open(source_path, "rb") as fh:
+            name = fingerprinted(rel, fh.read())
+        return None, {"save_as": name, "url": name}
+
+
+def prepare(generators) -> None:
+    """all_generators_finalized: make every asset, before any page renders."""
+    build = current()
+    settings, site = build.settings, build.site
+    assets = build.assets
+    name = site.clinic.name
+    size = tuple(settings["CLINICSITE_SOCIAL_SIZE"])
+    articles = [a for g in generators for a in _written_articles(g)]
+    cards = [(SITE_CARD, name)] + [(f"social/{a.slug}.png", a.title) for a in articles]
+    files = assets.cached_many(
+        [([name, title, f"{size[0]}x{size[1]}"], ".png", images.card_png, (name, title, size)) for _, title in cards]
+        + [([name, "ico"], ".ico", images.icon_png, (name, 48, "ICO"))]
+        + [([name, str(px)], ".png", images.icon_png, (name, px)) for px in (180, 192, 512)]
+    )
+    for (card, _), path in zip(cards, files):
+        assets.put_file(card, path)
+    for asset, path in zip(["favicon.ico", "apple-touch-icon.png", "icon-192.png", "icon-512.png"], files[len(cards):]):
+        # Browsers and crawlers ask for /favicon.ico by that name.
+        assets.put_file(asset, path, plain=asset == "favicon.ico")
+    assets.put("favicon.svg", images.favicon_svg(name).encode())
+    for author_name, author in site.authors.items():
+        folder = settings["AUTHOR_SAVE_AS"].format(slug=author.slug).rsplit("/", 1)[0]
+        assets.put(f"{folder}/avatar.svg", images.avatar_svg(author_name).encode())
+    script = Path(settings["THEME"]) / "static" / "js" / "search.js"
+    assets.put("theme/search.js", script.read_bytes())
+    assets.put("manifest.webmanifest", _manifest(settings, site, assets).encode())
+    statics = [s for g in generators for s in getattr(g, "staticfiles", [])]
+    assets.statics = {s.save_as for s in statics}
+    responsive.prepare(build, statics)
+
+
+def _written_articles(generator):
+    """The posts this build writes a page for."""
+    if not hasattr(generator, "articles"):
+        return []
+    drafts = generator.drafts if generator.settings.get("DRAFT_SAVE_AS") else []
+    return [*generator.articles, *generator.hidden_articles, *drafts]
+
+
+def _manifest(settings, site, assets) -> str:
+    base = settings["SITEURL"]
+    return json.dumps(
+        {
+            "name": site.clinic.name,
+            "short_name": site.clinic.name,
+            "start_url": f"{base}/",
+            "display": "browser",
+            "icons": [
+                {"src": f"{base}/{assets.path('favicon.svg')}", "type": "image/svg+xml", "sizes": "any"},
+                {"src": f"{base}/{assets.path('icon-192.png')}", "type": "image/png", "sizes": "192x192"},
+                {"src": f"{base}/{assets.path('icon-512.png')}", "type": "image/png", "sizes": "512x512"},
+            ],
+        },
+        indent=2,
+        sort_keys=True,
+    ) + "\n"
+
+
+@functools.lru_cache(maxsize=4)
+def _minified(path: str, mtime: int) -> str:
     # Comments explain the source file; they cost bytes in every page.
     return rcssmin.cssmin(Path(path).read_text(encoding="utf-8"))
 
 
-def css_text(theme: str) -> str:
-    path = Path(theme) / "static" / "css" / "site.css"
-    return _read_minified(str(path), path.stat().st_mtime)
+# --- Jinja helpers ---------------------------------------------------------
 
 
 @pass_context
-def inline_css(ctx) -> Markup:
-    """The whole stylesheet, inlined: it is small enough that a separate
-    render-blocking request would cost more than the bytes (bench/ measures it)."""
-    return Markup(css_text(ctx["THEME"]))
+def asset_url(ctx, name: str) -> str:
+    """The URL of an asset under its final, fingerprinted name."""
+    return f"{ctx['SITEURL']}/{current().assets.path(name)}"
 
 
 @pass_context
 def avatar_url(ctx, slug: str) -> str:
-    return f"{ctx['SITEURL']}/{ctx['AUTHOR_URL'].format(slug=slug)}avatar.svg"
+    folder = ctx["AUTHOR_SAVE_AS"].format(slug=slug).rsplit("/", 1)[0]
+    return f"{ctx['SITEURL']}/{current().assets.path(f'{folder}/avatar.svg')}"
+
+
+def inline_css() -> Markup:
+    return Markup(current().assets.css)
 
 
 @functools.lru_cache(maxsize=256)
@@ -41,5 +225,5 @@ def _markdown(text: str) -> str:
 
 def markdown_filter(text: str) -> Markup:
     """Markdown from clinic.toml (the same few texts on every page: rendered
-    once per text, ~2 ms each, not once per page)."""
+    once per text, not once per page)."""
     return Markup(_markdown(text))

@@ -1,8 +1,18 @@
-"""Build the site atomically: into a fresh directory, swapped in only when the
-build logged no warning or error. A failed build leaves the published output
-exactly as it was.
+"""The documented build: Pelican with our settings, plus the one thing Pelican
+cannot do — replace the published output only with a complete, problem-free
+build, atomically.
 
     python -m clinicsite.build [--settings publishconf.py] [--output output]
+
+`output` is a symbolic link to a release folder beside it
+(`.output.releases/<id>`). A build writes a new release, and only when it
+logged no warning or error does one rename swap the link: at every instant
+`output` is a whole site, the old or the new. A failed build leaves it as it
+was. The previous release is kept (a rollback is one `ln -sfn`); older ones
+are removed. A lock beside the output lets one build at a time in; the next
+one waits. At start, under the lock, a crash is recovered from: a missing
+`output` is pointed at the newest complete release, and half-built releases
+are removed.
 """
 
 from __future__ import annotations
@@ -11,19 +21,21 @@ import argparse
 import logging
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from . import parallel, report, search, urlcache
+from . import state
 from .errors import ContentError
+from .locks import Lock
 
 logger = logging.getLogger("clinicsite.build")
+BUILDING = ".building"  # a release folder still being written
+KEEP = 2  # releases kept: the current one and the one before it
 
 
 class ProblemLog(logging.Handler):
@@ -55,13 +67,19 @@ class ProblemLog(logging.Handler):
         # Pelican follows each file's own error with "Could not process <file>";
         # keep that line only when nothing else explained the file.
         return [
-            m
-            for m in messages
-            if not (
-                m.startswith("Could not process ")
-                and any(m.removeprefix("Could not process ") in other for other in messages if other != m)
-            )
+            m for m in messages
+            if not (m.startswith("Could not process ")
+                    and any(m.removeprefix("Could not process ") in other for other in messages if other != m))
         ]
+
+
+def _message(record: logging.LogRecord) -> str:
+    text = record.getMessage()
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        if str(exc) not in text:
+            text = f"{text}: {exc}" if text else str(exc)
+    return text
 
 
 @dataclass
@@ -74,85 +92,80 @@ class BuildResult:
         return not self.problems
 
 
-def _message(record: logging.LogRecord) -> str:
-    text = record.getMessage()
-    if record.exc_info and record.exc_info[1] is not None:
-        exc = record.exc_info[1]
-        if str(exc) not in text:
-            text = f"{text}: {exc}" if text else str(exc)
-    return text
-
-
 def run_pelican(settings_file: str | None, output: Path, override: dict | None = None) -> list[str]:
     """Run Pelican into `output`; return every warning or error it logged."""
-    settings = {}
     with ProblemLog() as log:
         try:
-            settings = read_settings(
-                settings_file, override={**(override or {}), "OUTPUT_PATH": str(output)}
-            )
+            settings = read_settings(settings_file, override={**(override or {}), "OUTPUT_PATH": str(output)})
             Pelican(settings).run()
-            if settings.get("CLINICSITE_POSTPROCESS") and not log.records:
-                # Production only: fingerprinted names, _headers, .gz/.br files.
-                from .deploy import postprocess
-
-                postprocess(
-                    output,
-                    settings["CACHE_PATH"],
-                    origin=settings["SITEURL"],
-                    search=settings.get("CLINICSITE_SEARCH", False),
-                    search_parts=settings.get(search.PARTS, 1),
-                    processes=parallel.processes(settings),
-                )
         except ContentError as exc:
             log.add(str(exc))
         except Exception as exc:  # a crash in Pelican or a plugin is a failed build too
             log.add(f"{type(exc).__name__}: {exc}")
         finally:
-            # A build that failed part-way leaves the report's worker process,
-            # or the render child.
-            report.cancel_facts(settings)
-            parallel.abandon()
-            urlcache.thaw()  # Pelican's `finalized` never came
+            state.abort()  # a run that failed part-way never reached `finalized`
     return log.problems
 
 
 def build(settings_file: str | None, output: str | os.PathLike, override: dict | None = None) -> BuildResult:
-    """Build into a temporary sibling of `output` and swap it in on success.
-
-    The output it replaces is kept as a hidden sibling `.<output>.old-*/`
-    until the next build, which deletes it in a separate process while
-    Pelican works (deleting 7,000 files took ~1 s at the end of each
-    build at 1,000 posts)."""
-    output = Path(output).resolve()
+    """Build a new release and swap `output` to it if the build is clean."""
+    output = Path(os.path.abspath(output))
     output.parent.mkdir(parents=True, exist_ok=True)
-    sweeper = _sweep(output)
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    releases = output.parent / f".{output.name}.releases"
+    with Lock(output.parent / f".{output.name}.lock", f"{output.name}/"):
+        recover(output, releases)
+        release = releases / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        staging = release.with_name(release.name + BUILDING)
+        staging.mkdir(parents=True)
+        staging.chmod(0o755)  # whatever the umask: a web server reads it as another user
         problems = run_pelican(settings_file, staging, override)
         if problems:
             shutil.rmtree(staging, ignore_errors=True)
             return BuildResult(output, problems)
-        if output.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-            os.rename(output, old / "site")
-        os.rename(staging, output)
-        return BuildResult(output, [])
-    finally:
-        if sweeper is not None:
-            sweeper.wait()
+        os.rename(staging, release)
+        swap(output, release)
+        _prune(releases, keep={release.name, *_previous(output, releases)})
+    return BuildResult(output, [])
 
 
-def _sweep(output: Path) -> subprocess.Popen | None:
-    """Start deleting the outputs earlier builds replaced (the `old-*`
-    folders holding a `site`: one still empty is another build's swap in
-    progress). A separate process: this one forks while it renders."""
-    replaced = [str(p) for p in output.parent.glob(f".{output.name}.old-*") if (p / "site").exists()]
-    if not replaced:
-        return None
-    return subprocess.Popen(
-        [sys.executable, "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)", *replaced]
-    )
+def swap(output: Path, release: Path) -> None:
+    """Point `output` at `release` in one rename."""
+    if output.exists() and not output.is_symlink():
+        # A plain folder (from `pelican -o output`): it becomes a release first.
+        kept = release.with_name(release.name.rsplit("-", 1)[0] + "-0-kept")
+        os.rename(output, kept)
+    link = output.with_name(f".{output.name}.link")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(release, output.parent), link)
+    os.replace(link, output)
+
+
+def recover(output: Path, releases: Path) -> None:
+    """Under the lock, after a crash: remove half-built releases and, if
+    `output` is missing, point it at the newest complete release."""
+    if not releases.is_dir():
+        return
+    for entry in releases.iterdir():
+        if entry.name.endswith(BUILDING):
+            shutil.rmtree(entry, ignore_errors=True)
+    if output.exists():
+        return
+    complete = sorted(p for p in releases.iterdir() if p.is_dir())
+    if complete:
+        swap(output, complete[-1])
+        logger.info("Recovered %s/ from the last complete build (%s)", output.name, complete[-1].name)
+
+
+def _previous(output: Path, releases: Path) -> list[str]:
+    """The release before the current one (kept for a rollback)."""
+    complete = sorted(p.name for p in releases.iterdir() if p.is_dir() and not p.name.endswith(BUILDING))
+    return complete[-KEEP:]
+
+
+def _prune(releases: Path, keep: set[str]) -> None:
+    for entry in releases.iterdir():
+        if entry.name not in keep and not entry.name.endswith(BUILDING):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,13 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     override = {"PATH": os.path.abspath(args.content)} if args.content else {}
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("pelican").setLevel(logging.WARNING)
-    result = build(args.settings, args.output, override)
+    try:
+        result = build(args.settings, args.output, override)
+    except ContentError as exc:  # e.g. another build holds the lock for too long
+        logger.error("%s", exc)
+        return 1
     if not result.ok:
         logger.error(
             "\nBuild failed with %d problem(s); %s/ was not changed:\n%s",
-            len(result.problems),
-            args.output,
-            "\n".join(f"  - {p}" for p in result.problems),
+            len(result.problems), args.output, "\n".join(f"  - {p}" for p in result.problems),
         )
         return 1
     logger.info("Built %s/ with %s.", args.output, args.settings)
@@ -178,14 +193,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    if code == 0:
-        # Nothing is left to clean up after a successful build, and the
-        # interpreter's teardown would free the build's objects one by one
-        # (~0.4 s at 1,000 posts). After a failure, the normal exit (it
-        # stops a report worker a failed build may have left).
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-    sys.exit(code)
+    sys.exit(main())

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from jinja2 import pass_context
 
 from . import structured_data
-from .images import SITE_CARD
-from .settings import site_of
-
-TITLE_MAX = 60
+from .assets import SITE_CARD
+from .rules import fit_description, fit_title
+from .state import current
 
 
 @dataclass
@@ -33,7 +32,7 @@ class PageInfo:
     og_type: str = "website"
     image: str = ""
     image_alt: str = ""
-    image_size: tuple[int, int] = (0, 0)  # the social card's, from CLINICSITE_SOCIAL_SIZE
+    image_size: tuple[int, int] = (0, 0)
     breadcrumbs: list[tuple[str, str]] = field(default_factory=list)  # (name, absolute url)
     obj: object = None  # the article, page, author or tag the page is about
 
@@ -61,25 +60,17 @@ def opening_hours(spec: str) -> str:
     return f"{', '.join(ranges)}: {start} to {end}"
 
 
-def origin(settings: dict) -> str:
-    return settings["CLINICSITE_ORIGIN"]
-
-
-def absolute(settings: dict, path: str) -> str:
-    return f"{origin(settings)}/{path.lstrip('/')}"
+def absolute(path: str) -> str:
+    return f"{current().origin}/{path.lstrip('/')}"
 
 
 def _latest(articles) -> dt.datetime | None:
-    dates = [a.modified for a in articles or []]
+    dates = [a.lastmod for a in articles or []]
     return max(dates) if dates else None
 
 
-def _fit_title(full: str, short: str) -> str:
-    return full if len(full) <= TITLE_MAX else short
-
-
 def _site_title(settings: dict, name: str) -> str:
-    return _fit_title(f"{name} | {settings['SITENAME']}", name)
+    return fit_title(f"{name} | {settings['SITENAME']}", name)
 
 
 def _kind(ctx, output_file: str) -> str:
@@ -101,17 +92,19 @@ def _kind(ctx, output_file: str) -> str:
 
 def describe(ctx) -> PageInfo:
     settings = ctx  # Pelican copies every setting into the template context
-    site = site_of(settings)
+    build = current()
+    site = build.site
     clinic = site.clinic
     output_file = ctx["output_file"]
     path = output_file.removesuffix("index.html")
-    canonical = absolute(settings, path)
-    home = absolute(settings, "")
-    indexable = bool(settings["INDEXABLE"])
+    canonical = absolute(path)
+    home = absolute("")
+    indexable = build.production
     template = _kind(ctx, output_file)
     page_number = getattr(ctx.get("articles_page"), "number", 1)
     suffix = f" (page {page_number})" if page_number > 1 else ""
     card = tuple(settings["CLINICSITE_SOCIAL_SIZE"])  # what images.py draws
+    site_card = dict(image=absolute(build.assets.path(SITE_CARD)), image_alt=clinic.name, image_size=card)
 
     def crumbs(*pairs):
         return [(clinic.name, home), *pairs]
@@ -120,7 +113,7 @@ def describe(ctx) -> PageInfo:
     page = ctx.get("page")
     if article is not None:
         topic = article.tags[0]
-        info = PageInfo(
+        return PageInfo(
             kind="article",
             title=_site_title(settings, article.title),
             heading=article.title,
@@ -128,20 +121,15 @@ def describe(ctx) -> PageInfo:
             path=path,
             canonical=canonical,
             indexable=indexable and article.status == "published",
-            lastmod=article.modified,
+            lastmod=article.lastmod,
             og_type="article",
-            image=absolute(settings, f"social/{article.slug}.png"),
-            image_alt=f"{article.title} — {clinic.name}",
-            image_size=card,
-            breadcrumbs=crumbs(
-                (topic.name, absolute(settings, topic.url)), (article.title, canonical)
-            ),
+            breadcrumbs=crumbs((topic.name, absolute(topic.url)), (article.title, canonical)),
             obj=article,
+            **_article_image(ctx, article, build, card),
         )
-        return info
     if page is not None:
         return PageInfo(
-            kind="page",
+            kind="book" if page.template == "book" else "page",
             title=_site_title(settings, page.title),
             heading=page.title,
             description=page.description,
@@ -149,11 +137,9 @@ def describe(ctx) -> PageInfo:
             canonical=canonical,
             indexable=indexable and page.status == "published" and not getattr(page, "noindex", False),
             lastmod=getattr(page, "modified", None),
-            image=absolute(settings, f"social/{SITE_CARD}.png"),
-            image_alt=clinic.name,
-            image_size=card,
             breadcrumbs=crumbs((page.title, canonical)),
             obj=page,
+            **site_card,
         )
 
     # A listing changes when one of the posts it shows does.
@@ -164,9 +150,7 @@ def describe(ctx) -> PageInfo:
         canonical=canonical,
         indexable=indexable,
         lastmod=_latest(articles),
-        image=absolute(settings, f"social/{SITE_CARD}.png"),
-        image_alt=clinic.name,
-        image_size=card,
+        **site_card,
     )
     if template == "tag":
         tag = ctx["tag"]
@@ -176,7 +160,7 @@ def describe(ctx) -> PageInfo:
             kind="tag",
             title=_site_title(settings, f"{topic.name}{suffix}"),
             heading=topic.name,
-            description=_fit(
+            description=fit_description(
                 f"{topic.name}: {topic.summary} Guides and articles about this {what}{suffix}."
             ),
             breadcrumbs=crumbs((topic.name, canonical)),
@@ -191,13 +175,13 @@ def describe(ctx) -> PageInfo:
             kind="author",
             title=_site_title(settings, f"{author_obj.name}{creds}"),
             heading=author_obj.name,
-            description=_fit(
-                f"About {author_obj.name}{creds}: {author.job_title.lower()}. "
+            description=fit_description(
+                f"About {author_obj.name}{creds}: {author.job_title[:1].lower() + author.job_title[1:]}. "
                 f"Background, credentials and every article on {clinic.name}'s blog{suffix}."
             ),
             og_type="profile",
             breadcrumbs=crumbs(
-                ("Authors", absolute(settings, settings["AUTHORS_SAVE_AS"].removesuffix("index.html"))),
+                ("Authors", absolute(settings["AUTHORS_SAVE_AS"].removesuffix("index.html"))),
                 (author_obj.name, canonical),
             ),
             obj=author_obj,
@@ -209,12 +193,12 @@ def describe(ctx) -> PageInfo:
             kind="category",
             title=_site_title(settings, f"{cat.name}{suffix}"),
             heading=cat.name,
-            description=_fit(
-                f"Every post in {cat.name} on {clinic.name}'s blog about sciatica, "
-                f"dry needling and related treatments, newest first{suffix}."
+            description=fit_description(
+                f"{cat.name} on {clinic.name}'s blog about {site.editorial.about}: "
+                f"{site.categories[cat.name].description}{suffix}"
             ),
             breadcrumbs=crumbs(
-                ("Categories", absolute(settings, settings["CATEGORIES_SAVE_AS"].removesuffix("index.html"))),
+                ("Categories", absolute(settings["CATEGORIES_SAVE_AS"].removesuffix("index.html"))),
                 (cat.name, canonical),
             ),
             obj=cat,
@@ -224,7 +208,7 @@ def describe(ctx) -> PageInfo:
         "tags": ("Topics", f"The conditions and treatments {clinic.name}'s blog covers, each with its own guide page."),
         "authors": ("Authors", f"The practitioners and writers behind {clinic.name}'s blog, with their credentials and articles."),
         "categories": ("Categories", f"{clinic.name}'s blog posts grouped into source articles and patient guides."),
-        "archives": ("Archives", f"Every post on {clinic.name}'s blog about sciatica and dry needling, newest first, by date."),
+        "archives": ("Archives", f"Every post on {clinic.name}'s blog about {site.editorial.about}, newest first, by date."),
     }
     if template in listing:
         heading, description = listing[template]
@@ -232,7 +216,7 @@ def describe(ctx) -> PageInfo:
             kind=template,
             title=_site_title(settings, heading),
             heading=heading,
-            description=_fit(description),
+            description=fit_description(description),
             breadcrumbs=crumbs((heading, canonical)),
             **common,
         )
@@ -242,29 +226,44 @@ def describe(ctx) -> PageInfo:
             kind="404",
             title=_site_title(settings, "Page not found"),
             heading="Page not found",
-            description=_fit(f"This page does not exist on {clinic.name}'s website. Find a topic, a guide or how to book."),
+            description=fit_description(f"This page does not exist on {clinic.name}'s website. Find a topic, a guide or how to book."),
             **common,
         )
     # The home page and its later pages.
     return PageInfo(
         kind="index",
-        title=_fit_title(f"{clinic.name}: sciatica and dry needling{suffix}", clinic.name),
+        title=fit_title(f"{clinic.name}: {site.editorial.about}{suffix}", clinic.name),
         heading=clinic.name,
-        description=_fit(f"{clinic.description}{suffix}"),
+        description=fit_description(f"{clinic.description}{suffix}"),
         breadcrumbs=crumbs((f"Page {page_number}", canonical)) if page_number > 1 else [],
         **common,
     )
 
 
-def _fit(text: str, limit: int = 160) -> str:
-    """Shorten a generated description to the limit at a word boundary."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+def _article_image(ctx, article, build, card) -> dict:
+    """The post's own image (front matter `image`), else its social card."""
+    if getattr(article, "image", None):
+        static = ctx["static_content"].get(article.image)
+        picture = build.assets.pictures.get(static.save_as) if static else None
+        if picture is not None:
+            return dict(image=absolute(static.url), image_alt=article.image_alt,
+                        image_size=(picture.width, picture.height))
+    return dict(image=absolute(build.assets.path(f"social/{article.slug}.png")),
+                image_alt=f"{article.title} — {build.site.clinic.name}", image_size=card)
 
 
 @pass_context
 def page_info(ctx) -> dict:
+    """Jinja global: what the page says about itself, and its JSON-LD. The
+    sitemap lists what was recorded here as each page rendered."""
     info = describe(ctx)
+    current().pages[ctx["output_file"]] = info
     return {"info": info, "graph": structured_data.graph(info, ctx)}
+
+
+@pass_context
+def showing_help(ctx) -> str:
+    """Jinja global, called by the When to get help partial: the page shows
+    the block (content.check_help_shown makes every condition post show it)."""
+    current().help_shown.add(ctx["output_file"])
+    return ""

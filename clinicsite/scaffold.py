@@ -26,8 +26,8 @@ authors: [{author}]
 description: TODO describe in one or two plain sentences what a reader will learn from this post.
 # Keys from clinic.toml [topics]: {topics}. The first one is the breadcrumb.
 topics: [{topic}]
-# Articles or Guides.
-category: Guides
+# One of clinic.toml [categories]: {categories}.
+category: {category}
 # published, draft (preview only) or hidden.
 status: draft
 # Optional, shown in a box at the top:
@@ -37,7 +37,7 @@ status: draft
 # sources:
 #   - title: Sciatica — NHS
 #     url: https://www.nhs.uk/conditions/sciatica/
-# Optional, when a clinician from clinic.toml [authors] has reviewed it:
+# Optional, when a clinician from clinic.toml [authors] (clinician = true) has reviewed it:
 # reviewed_by: {author}
 # last_reviewed: {today}
 ---
@@ -67,12 +67,14 @@ def new_post(title: str, author: str, content_dir: Path, clinic_file: Path, time
     if path.exists():
         raise ContentError(f"{path}: already exists — choose another title or edit that file")
     topics = list(data["topics"])
+    categories = data.get("categories", {})
+    category = next((k for k, c in categories.items() if c.get("kind") == "guide"), next(iter(categories), ""))
     quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         TEMPLATE.format(
             title=quoted, date=now.isoformat(), author=author, topics=", ".join(topics),
-            topic=topics[0], today=now.date().isoformat(),
+            topic=topics[0], today=now.date().isoformat(), categories=", ".join(categories), category=category,
         ),
         encoding="utf-8",
     )

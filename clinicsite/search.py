@@ -45,14 +45,14 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .precompress import link_or_copy
+from .files import link_or_copy
+from .state import current
 
 logger = logging.getLogger(__name__)
 
 
 BUNDLE = "pagefind"  # the index's folder in the output
 MARK = "data-pagefind-body"  # what makes a page indexed
-PARTS = "_CLINICSITE_SEARCH_PARTS"  # settings key: the part count the search page was rendered with
 # Pagefind's ready-made UIs (/search/ uses its own script).
 _UNUSED = ("pagefind-*ui*", "pagefind-highlight.js")
 # What only the first bundle needs: merged parts use its script and WebAssembly.
@@ -79,37 +79,31 @@ def plan_parts(generator) -> None:
     that will be written (each one is an indexed page) and give the search
     page the parts to merge (`search_parts` in the template context)."""
     settings = generator.settings
-    if not settings.get("CLINICSITE_SEARCH", False):
+    if not settings["CLINICSITE_SEARCH"]:
         return
-    written = len(generator.articles) + len(getattr(generator, "hidden_articles", ()))
+    written = len(generator.articles) + len(generator.hidden_articles)
     if settings.get("DRAFT_SAVE_AS"):
         written += len(generator.drafts)
-    parts = part_count(written, settings.get("CLINICSITE_SEARCH_CHUNK"))
-    settings[PARTS] = parts
+    parts = part_count(written, settings["CLINICSITE_SEARCH_CHUNK"])
+    current().search_parts = parts
     generator.context["search_parts"] = [f"{folder}/" for folder in part_folders(parts)[1:]]
 
 
-def index_site(pelican) -> None:
-    """At Pelican's `finalized` signal, for development builds. A production
-    build (CLINICSITE_POSTPROCESS) indexes in deploy.postprocess instead,
-    after fingerprinting and alongside precompression."""
-    settings = pelican.settings
-    if not settings.get("CLINICSITE_SEARCH", False) or settings.get("CLINICSITE_POSTPROCESS", False):
-        return
-    output = Path(settings["OUTPUT_PATH"])
+def start(build) -> Indexing | None:
+    """At `finalized`: index the finished pages (Pagefind runs in its own
+    process meanwhile; finish() waits for it)."""
+    if not build.settings["CLINICSITE_SEARCH"]:
+        return None
+    output = Path(build.settings["OUTPUT_PATH"])
     pages = {}
-    for path in output.rglob("*.html"):
-        data = path.read_bytes()
-        if MARK.encode() in data:
-            pages[path.relative_to(output).as_posix()] = hashlib.sha256(data).hexdigest()
-    job = Indexing(output, settings["CACHE_PATH"], pages, settings.get(PARTS, 1))
-    job.start()
-    job.finish()
-
-
-def page_digest(text: str) -> str | None:
-    """The key of a page's bytes if Pagefind indexes it, else None."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest() if MARK in text else None
+    for folder, _, names in os.walk(output):
+        for name in names:
+            if name.endswith(".html"):
+                path = Path(folder, name)
+                data = path.read_bytes()
+                if MARK.encode() in data:
+                    pages[path.relative_to(output).as_posix()] = hashlib.sha256(data).hexdigest()
+    return Indexing(output, build.settings["CACHE_PATH"], pages, build.search_parts).start()
 
 
 @dataclass
@@ -168,8 +162,8 @@ def _executable() -> list[str]:
 
 class Indexing:
     """Index `pages` of `output_dir` in `parts` parts, from the cache where
-    it has them. start() runs Pagefind in a thread (Pagefind itself runs on
-    another core) while the caller does other work; finish() waits and
+    it has them. start() runs Pagefind from a thread (Pagefind itself is
+    another process) while the caller does other work; finish() waits and
     returns whether every part was indexed (failures are logged as errors,
     which fail the build)."""
 
@@ -195,8 +189,8 @@ class Indexing:
 
     def _run(self) -> None:
         try:
-            # An output folder built into again (Pelican's --autoreload,
-            # postprocess run twice): its index goes, links and all.
+            # An output folder built into again (Pelican's --autoreload):
+            # its index goes, links and all.
             shutil.rmtree(self.output / BUNDLE, ignore_errors=True)
             if not self.pages:  # no post yet: no index (the search form still works)
                 return

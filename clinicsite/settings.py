@@ -1,40 +1,71 @@
-"""Plugin defaults (prefix CLINICSITE_) and the validated clinic data."""
+"""The plugin's settings (prefix CLINICSITE_), their defaults, and the check
+of what a settings file gives them, made once at `initialized`."""
 
 from __future__ import annotations
 
-from .config import Site, load_site
+import datetime as dt
+import difflib
+from pathlib import Path
+
+from .errors import ContentError
 
 DEFAULTS = {
+    # The clinic's facts, authors and topics (required).
+    "CLINICSITE_CLINIC_FILE": None,
+    # The urgent-care safety profiles; None: safety/ beside the clinic file.
+    "CLINICSITE_SAFETY_PATH": None,
+    # A build for the public: its pages are indexed (no robots noindex), and
+    # the checks patients depend on are errors (overdue reviews, unchecked
+    # safety sources of a real clinic, far-future dates).
+    "CLINICSITE_PRODUCTION": False,
+    # The day reviews and dates are judged against; None: today in TIMEZONE.
+    "CLINICSITE_TODAY": None,
     # Width and height of the generated social images (Open Graph's preferred size).
     "CLINICSITE_SOCIAL_SIZE": (1200, 630),
-    # Months after last_reviewed before the editorial report calls a review overdue.
-    "CLINICSITE_REVIEW_MONTHS": 12,
-    # Editorial report checks that fail the build instead of warning (report.CHECKS).
+    # Related posts shown under a post.
+    "CLINICSITE_RELATED_POSTS": 3,
+    # Editorial report checks that fail the build instead of being listed (report.CHECKS).
     "CLINICSITE_REPORT_ERRORS": (),
+    # Work out each new post's readability in the build (textstat loads a
+    # pronouncing dictionary, ~3 s, once per process); `invoke check-content`
+    # always does.
+    "CLINICSITE_READABILITY": True,
     # Run Pagefind over the output (clinicsite/search.py).
     "CLINICSITE_SEARCH": False,
-    # Most posts in one part of the search index (search.py: Pagefind holds a
-    # part in memory, ~0.3 MB per post); None: one index whatever the size.
+    # Most posts in one part of the search index (Pagefind holds a part in
+    # memory, ~0.3 MB per post); None: one index whatever the size.
     "CLINICSITE_SEARCH_CHUNK": 300,
-    # Fingerprint, write _headers and precompress after the pages (production).
-    "CLINICSITE_POSTPROCESS": False,
-    # Processes that render the post pages (parallel.py): 1 or 2; None: 2 if
-    # the machine has 2 or more cores, else 1.
-    "CLINICSITE_RENDER_PROCESSES": None,
+    # Write .gz and .br beside every text file (for nginx's *_static).
+    "CLINICSITE_PRECOMPRESS": False,
+    # Processes for cards, image variants, compression and the report's
+    # figures; None: one per core.
+    "CLINICSITE_PROCESSES": None,
 }
 
-_SITE_KEY = "_CLINICSITE_SITE"
 
-
-def apply_defaults(settings: dict) -> None:
+def apply(settings: dict) -> None:
+    """Fill in the defaults and refuse what cannot work, naming the setting."""
+    unknown = [k for k in settings if k.startswith("CLINICSITE_") and k not in DEFAULTS]
+    if unknown:
+        raise ContentError("\n".join(
+            f"settings: {k}: not a clinicsite setting"
+            + (f' — did you mean "{c[0]}"?' if (c := difflib.get_close_matches(k, DEFAULTS, 1)) else "")
+            for k in unknown
+        ))
     for key, value in DEFAULTS.items():
         settings.setdefault(key, value)
+    if not settings["CLINICSITE_CLINIC_FILE"]:
+        raise ContentError('settings: CLINICSITE_CLINIC_FILE: missing — set it to the clinic.toml path, e.g. str(HERE / "clinic.toml")')
+    if settings["CLINICSITE_SAFETY_PATH"] is None:
+        settings["CLINICSITE_SAFETY_PATH"] = str(Path(settings["CLINICSITE_CLINIC_FILE"]).parent / "safety")
+    today = settings["CLINICSITE_TODAY"]
+    if isinstance(today, str):
+        settings["CLINICSITE_TODAY"] = dt.date.fromisoformat(today)
 
 
-def site_of(settings: dict) -> Site:
-    """The validated clinic data, built once per settings dict."""
-    site = settings.get(_SITE_KEY)
-    if site is None:
-        site = load_site(settings["CLINIC_DATA"])
-        settings[_SITE_KEY] = site
-    return site
+def today(settings: dict) -> dt.date:
+    if settings.get("CLINICSITE_TODAY"):
+        return settings["CLINICSITE_TODAY"]
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(settings.get("TIMEZONE") or "UTC")).date()

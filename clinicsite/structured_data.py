@@ -8,19 +8,23 @@ people: `<origin>/#clinic`, `<origin>/#website`, `<author page>#person`.
 from __future__ import annotations
 
 from .config import Author, Site
-from .settings import site_of
+from .state import current
 
 CONTEXT = "https://schema.org"
 
 
+def _origin(settings) -> str:
+    return current().origin
+
+
 def _ids(settings) -> dict:
-    home = f"{settings['CLINICSITE_ORIGIN']}/"
+    home = f"{_origin(settings)}/"
     return {"home": home, "website": f"{home}#website", "clinic": f"{home}#clinic"}
 
 
 def author_url(settings, author: Author) -> str:
     path = settings["AUTHOR_URL"].format(slug=author.slug)
-    return f"{settings['CLINICSITE_ORIGIN']}/{path}"
+    return f"{_origin(settings)}/{path}"
 
 
 def author_id(settings, author: Author) -> str:
@@ -76,7 +80,8 @@ def author_node(settings, site: Site, name: str) -> dict:
     }
     if author.kind == "person":
         node["jobTitle"] = author.job_title
-        node["worksFor"] = {"@id": _ids(settings)["clinic"]}
+        if author.affiliation == "staff":
+            node["worksFor"] = {"@id": _ids(settings)["clinic"]}
         if author.credentials:
             node["honorificSuffix"] = ", ".join(author.credentials)
             node["hasCredential"] = [
@@ -107,7 +112,7 @@ def _breadcrumb_node(info) -> dict:
 def graph(info, ctx) -> dict:
     """The page's whole JSON-LD document."""
     settings = ctx
-    site = site_of(ctx)
+    site = current().site
     ids = _ids(settings)
     nodes = [website_node(settings, site), clinic_node(settings, site)]
     page_id = f"{info.canonical}#webpage"
@@ -134,7 +139,7 @@ def graph(info, ctx) -> dict:
             webpage["@type"] = "MedicalWebPage"
             webpage["about"] = [{"@type": "MedicalCondition", "name": t.name} for t in conditions]
             webpage["medicalAudience"] = {"@type": "MedicalAudience", "audienceType": "Patient"}
-        reviewer = getattr(article, "reviewed_by", None)
+        reviewer = article.reviewer and article.reviewer["name"]
         if reviewer:
             webpage["lastReviewed"] = article.last_reviewed.isoformat()
             webpage["reviewedBy"] = {"@id": author_id(settings, site.authors[reviewer])}
@@ -163,7 +168,7 @@ def graph(info, ctx) -> dict:
                 "description": article.description,
                 "image": [info.image],
                 "datePublished": article.date.isoformat(),
-                "dateModified": article.modified.isoformat(),
+                "dateModified": article.lastmod.isoformat(),
                 "author": [
                     {"@id": author_id(settings, site.authors[n])} for n in names
                 ],
@@ -186,7 +191,7 @@ def graph(info, ctx) -> dict:
         webpage["@type"] = "CollectionPage"
         nodes.append(webpage)
     else:
-        if info.kind == "page" and info.path.startswith("book"):
+        if info.kind == "book":
             webpage["@type"] = "ContactPage"
             webpage["about"] = {"@id": ids["clinic"]}
         nodes.append(webpage)
