@@ -33,7 +33,6 @@ TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 LOCALE = ("C",)
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
-DEFAULT_CATEGORY = "Articles"
 USE_FOLDER_AS_CATEGORY = False
 WITH_FUTURE_DATES = True  # future posts are previewed in development only
 SLUGIFY_SOURCE = "title"

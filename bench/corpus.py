@@ -158,7 +158,7 @@ TABLE_ROWS = {
 }
 SOURCES = [
     ("Sciatica — NHS", "https://www.nhs.uk/conditions/sciatica/"),
-    ("Sciatica — NHS 111 Wales", "http://111.wales.nhs.uk/encyclopaedia/s/article/sciatica/"),
+    ("Sciatica — NHS Wales", "https://111.wales.nhs.uk/encyclopaedia/s/article/sciatica/"),
     ("Low back pain — World Health Organization",
      "https://www.who.int/news-room/fact-sheets/detail/low-back-pain"),
     ("Sciatica — MedlinePlus", "https://medlineplus.gov/sciatica.html"),
@@ -339,6 +339,9 @@ def yaml_front(post: Post, hugo: bool = False) -> str:
     ]
     if post.featured:
         lines.append("featured: true")
+    if post.category == "Articles" and not hugo:
+        # A source article says where it comes from (the build requires it).
+        lines.append("provenance: A synthetic article written for the benchmark; nothing was copied.")
     if post.takeaways:
         lines.append("takeaways:")
         lines += [f"  - {_q(t)}" for t in post.takeaways]

@@ -24,6 +24,7 @@ import base64
 import functools
 import hashlib
 import json
+import logging
 import os
 import posixpath
 from pathlib import Path
@@ -39,6 +40,7 @@ from . import images, responsive
 from .files import link_or_copy, write_atomic
 from .state import current
 
+logger = logging.getLogger(__name__)
 HASH_LEN = 10
 # A fingerprinted name, as the nginx config's immutable-caching rule sees it.
 URL_SUFFIX_RE = rf"\.[0-9a-f]{{{HASH_LEN}}}\.[A-Za-z0-9]+$"
@@ -46,6 +48,9 @@ URL_SUFFIX_RE = rf"\.[0-9a-f]{{{HASH_LEN}}}\.[A-Za-z0-9]+$"
 SITE_CARD = "social/_site.png"
 # Static files that get a fingerprinted name (all of content/'s images).
 FINGERPRINTED = (".png", ".jpg", ".jpeg", ".webp", ".avif", ".gif", ".svg")
+# What content/ may publish as files: images and documents, nothing a
+# browser would run (a script, an HTML page) from the site's own origin.
+PUBLISHABLE = FINGERPRINTED + (".pdf",)
 
 
 def fingerprinted(name: str, data: bytes) -> str:
@@ -127,6 +132,11 @@ class StaticReader(BaseReader):
 
     def read(self, source_path):
         ext = os.path.splitext(source_path)[1].lower()
+        if ext not in PUBLISHABLE:
+            # Logged, not raised, so every such file is named; the build fails.
+            rel = os.path.relpath(source_path, os.path.dirname(self.settings["PATH"]))
+            logger.error("clinicsite: %s: only images (%s) and PDF documents are published from content/ — "
+                         "remove the file, or link to where it lives", rel, ", ".join(FINGERPRINTED))
         if ext not in FINGERPRINTED:
             return None, {}
         rel = os.path.relpath(source_path, self.settings["PATH"]).replace(os.sep, "/")

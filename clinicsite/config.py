@@ -200,6 +200,12 @@ class Site(_Strict):
         return self
 
     @property
+    def default_category(self) -> str:
+        """A post without `category`: the first guide category (a post is an
+        author's copied article only when it says so)."""
+        return next((k for k, c in self.categories.items() if c.kind == "guide"), next(iter(self.categories)))
+
+    @property
     def clinicians(self) -> list[str]:
         return [name for name, a in self.authors.items() if a.clinician]
 

@@ -260,14 +260,21 @@ def _listed_changes(old, new, context) -> list[str]:
     return changed
 
 
-def _worker(conn, settings_file: str, output: str, override: dict, reason: str) -> None:
-    """A generation: build, then answer each batch of paths until told to stop."""
+def _worker(conn, parent: int, settings_file: str, output: str, override: dict, reason: str) -> None:
+    """A generation: build, then answer each batch of paths until told to stop
+    (or until the preview's process ends: then so does this one)."""
+    from .state import _die_with_parent
+
+    _die_with_parent(parent)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("pelican").setLevel(logging.WARNING)
     engine = Engine(settings_file, Path(output), override)
     conn.send(engine.rebuild(reason))
-    while (paths := conn.recv()) is not None:
-        conn.send(engine.apply([Path(p) for p in paths]))
+    try:
+        while (paths := conn.recv()) is not None:
+            conn.send(engine.apply([Path(p) for p in paths]))
+    except EOFError:  # the preview ended
+        pass
 
 
 # --- In the preview's own process ------------------------------------------
@@ -300,8 +307,9 @@ class Preview:
         self.close()
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_worker, daemon=True,
-                                        args=(child, self.settings_file, str(self.output), self.override, reason))
+        # Not a daemon: it starts the build's own worker processes.
+        self._process = context.Process(
+            target=_worker, args=(child, os.getpid(), self.settings_file, str(self.output), self.override, reason))
         self._process.start()
         child.close()
         outcome = self._receive()

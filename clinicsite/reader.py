@@ -120,6 +120,13 @@ class FrontMatterReader(MarkdownReader):
                 "or give it another id with {{#another-id}}"
             )
         if not is_page:
+            category = meta.category or site.default_category
+            if site.categories[category].kind == "source" and not meta.provenance:
+                line = key_lines(front).get("category")
+                raise ContentError(
+                    f"{rel}{':' + str(line) if line else ''}: provenance: missing — a post in {category} is an author's "
+                    "own article: say where it comes from and what an editor repaired, in `provenance:`"
+                )
             content = self._editor_notes(content, meta, rel, front)
             self._check_image(meta, rel, front, content_dir)
         return content, self._metadata(meta, content, md, is_page)
@@ -182,7 +189,7 @@ class FrontMatterReader(MarkdownReader):
                 "authors": process("authors", ", ".join(meta.authors)),
                 "tags": process("tags", ", ".join(site.topics[k].name for k in meta.topics)),
                 "topic_keys": meta.topics,
-                "category": process("category", meta.category or next(iter(site.categories))),
+                "category": process("category", meta.category or site.default_category),
                 "featured": meta.featured,
                 "takeaways": meta.takeaways,
                 "sources": [{"title": s.title, "url": s.url} for s in meta.sources],

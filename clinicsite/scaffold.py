@@ -46,8 +46,7 @@ TODO write the opening paragraph: who this post is for and what it answers.
 
 ## TODO first heading
 
-TODO write this section. Keep paragraphs short and link to a related post,
-for example [our key takeaways]({{filename}}/posts/2026-11-22-sciatica-dry-needling-key-takeaways.md).
+TODO write this section. Keep paragraphs short and link to a related post{example}.
 """
 
 
@@ -67,6 +66,8 @@ def new_post(title: str, author: str, content_dir: Path, clinic_file: Path, time
     if path.exists():
         raise ContentError(f"{path}: already exists — choose another title or edit that file")
     topics = list(data["topics"])
+    others = sorted((content_dir / "posts").glob("*.md"))
+    example = f", for example [this one]({{filename}}/posts/{others[-1].name})" if others else ""
     categories = data.get("categories", {})
     category = next((k for k, c in categories.items() if c.get("kind") == "guide"), next(iter(categories), ""))
     quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -75,6 +76,7 @@ def new_post(title: str, author: str, content_dir: Path, clinic_file: Path, time
         TEMPLATE.format(
             title=quoted, date=now.isoformat(), author=author, topics=", ".join(topics),
             topic=topics[0], today=now.date().isoformat(), categories=", ".join(categories), category=category,
+            example=example,
         ),
         encoding="utf-8",
     )

@@ -21,6 +21,10 @@ def initialize(pelican) -> None:
     if unknown:
         raise ContentError(f"settings: CLINICSITE_REPORT_ERRORS: unknown check(s) {sorted(unknown)} — use some of: {', '.join(CHECKS)}")
     _check_slugs(build.site, settings)
+    if settings.get("FEED_DOMAIN"):
+        # publishconf.py computes FEED_DOMAIN from SITEURL when it is read; a
+        # SITEURL given later (an override) must move the feeds with it.
+        settings["FEED_DOMAIN"] = build.origin
     contentcache.invalidate(settings)
     if settings.get("CACHE_PATH"):
         # Pelican makes a Jinja environment per generator and run: compiled

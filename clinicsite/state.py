@@ -58,7 +58,7 @@ class Build:
         if self._pool is None:
             workers = self.settings["CLINICSITE_PROCESSES"] or os.cpu_count() or 1
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_die_with_parent)
+                                             initializer=_die_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def map(self, func, jobs: list[tuple], pool_from: int) -> list:
@@ -131,13 +131,16 @@ def _mtime(path) -> int | None:
         return None
 
 
-def _die_with_parent() -> None:
-    """In a pool worker: end with the build's process, however it ends
-    (Linux's PR_SET_PDEATHSIG; elsewhere the pool's own shutdown)."""
+def _die_with_parent(parent: int) -> None:
+    """In a worker process: end with the build's process, however it ends
+    (Linux's PR_SET_PDEATHSIG; elsewhere the pool's own shutdown) — and at
+    once if it already ended while this worker was starting."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 atexit.register(finish)

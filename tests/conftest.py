@@ -1,47 +1,38 @@
-"""Session fixtures: the site is built once through Pelican's API, and the
-build must log no warning or error."""
+"""Session fixtures: the real site, built once through the documented build
+(which must log no warning or error), served over real HTTP, and Debian's
+Chromium. Fixture sites are built per test with sitekit.build_site()."""
 
 from __future__ import annotations
 
 import pytest
-
-from clinicsite.build import build
-from sitekit import CHROMIUM, CHROMIUM_ARGS, ORIGIN, REPO, BuiltSite, StaticServer, free_port
+from sitekit import CHROMIUM, CHROMIUM_ARGS, DEVELOP, BuiltSite, StaticServer, build_site, free_port
 from tools import in_ci, require
-
-PUBLISH = str(REPO / "publishconf.py")
-DEVELOP = str(REPO / "pelicanconf.py")
-
-
-def build_ok(settings: str, out, **override) -> BuiltSite:
-    result = build(settings, out, override)
-    assert result.ok, "build logged problems:\n" + "\n".join(result.problems)
-    return BuiltSite(result.output, override.get("SITEURL", ORIGIN))
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> BuiltSite:
-    """A production build (publishconf.py) with the default https origin."""
-    tmp = tmp_path_factory.mktemp("prod")
-    return build_ok(PUBLISH, tmp / "output", SITEURL=ORIGIN, CACHE_PATH=str(tmp / "cache"))
+    """The real content, production settings (publishconf.py)."""
+    return build_site(tmp_path_factory.mktemp("prod"), real=True)
 
 
 @pytest.fixture(scope="session")
 def dev_site(tmp_path_factory) -> BuiltSite:
-    """A development build (pelicanconf.py): relative URLs, noindex."""
-    tmp = tmp_path_factory.mktemp("dev")
-    result = build(DEVELOP, tmp / "output", {"CACHE_PATH": str(tmp / "cache")})
-    assert result.ok, "build logged problems:\n" + "\n".join(result.problems)
-    return BuiltSite(result.output, "")
+    """The real content, development settings: relative URLs, noindex, drafts."""
+    return build_site(tmp_path_factory.mktemp("dev"), real=True, settings=DEVELOP)
+
+
+@pytest.fixture(scope="session")
+def fixture_site(tmp_path_factory) -> BuiltSite:
+    """A small fixture site with one page of every kind (tests/fixtures/full)."""
+    return build_site(tmp_path_factory.mktemp("full"), "full")
 
 
 @pytest.fixture(scope="session")
 def served(tmp_path_factory):
-    """A production build whose origin is a real HTTP server on 127.0.0.1."""
-    tmp = tmp_path_factory.mktemp("served")
+    """The real site, built for an origin that is a real HTTP server on 127.0.0.1."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    built = build_ok(PUBLISH, tmp / "output", SITEURL=origin, CACHE_PATH=str(tmp / "cache"))
+    built = build_site(tmp_path_factory.mktemp("served"), real=True, SITEURL=origin)
     with StaticServer(built.root, port) as server:
         assert server.url == origin
         yield built

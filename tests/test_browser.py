@@ -15,7 +15,6 @@ kept and checked by the separate tests below.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +37,9 @@ HEIGHT = 800
 
 def booking_url() -> str:
     """The booking URL exactly as the templates get it (clinic.toml, validated)."""
-    from clinicsite.settings import site_of
+    from clinicsite.config import load_site
 
-    with open(REPO / "clinic.toml", "rb") as fh:
-        data = tomllib.load(fh)
-    return str(site_of({"CLINIC_DATA": data}).clinic.booking_url)
+    return load_site(REPO / "clinic.toml", REPO / "safety").clinic.booking_url
 
 
 # Runs in every document before the page's own scripts: sums layout shifts
@@ -480,3 +477,21 @@ def test_reduced_motion_means_no_animation(visitor, page):
     )
     fail_if([f"  {r}" for r in running],
             f"the {page} page ({visitor.url(page)}) animates although reduced motion is asked for:")
+
+
+def test_print_view_keeps_the_safety_advice_and_passes_axe(browser, served):
+    """A post printed (or saved as PDF) keeps When to get help, the editor's
+    note and the review status; the site's navigation is left out."""
+    axe = require(AXE, "to check accessibility (npm package axe-core)")
+    page = browser.new_page(viewport={"width": 375, "height": HEIGHT})
+    page.emulate_media(media="print")
+    page.goto(f"{served.origin}/{PAGES['post'].removesuffix('index.html')}")
+    for selector in ("#when-to-get-help", ".care-emergency", ".editor-note", "article header .review", ".disclaimer"):
+        assert page.is_visible(selector), f"{selector} is not printed"
+    assert not page.is_visible("body > header") and not page.is_visible("main .booking")
+    page.add_script_tag(path=axe)
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+        ".map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))", AXE_TAGS)
+    page.close()
+    assert not found, found

@@ -35,14 +35,15 @@ def _path_of(message: dict) -> Path | None:
 
 
 @pytest.fixture(scope="module")
-def vnu_report(site, dev_site, tmp_path_factory) -> dict[str, list[dict]]:
-    """The checker's messages, keyed "prod", "dev" and "canary"."""
+def vnu_report(site, dev_site, fixture_site, tmp_path_factory) -> dict[str, list[dict]]:
+    """The checker's messages, keyed "prod", "dev", "fixture" and "canary"."""
     java = require("java", "to run the W3C Nu HTML checker (vnu.jar)")
     jar = require(VNU_JAR, "to validate the built HTML (npm package vnu-jar)")
     canary_dir = tmp_path_factory.mktemp("vnu-canary")
     (canary_dir / "canary.html").write_text(CANARY, encoding="utf-8")
-    roots = {"prod": site.root.resolve(), "dev": dev_site.root.resolve(), "canary": canary_dir.resolve()}
-    for name in ("prod", "dev"):
+    roots = {"prod": site.root.resolve(), "dev": dev_site.root.resolve(), "fixture": fixture_site.root.resolve(),
+             "canary": canary_dir.resolve()}
+    for name in ("prod", "dev", "fixture"):
         assert list(roots[name].rglob("*.html")), f"the {name} build has no HTML file to check"
 
     proc = subprocess.run(
@@ -101,3 +102,10 @@ def test_production_build_is_valid_html(vnu_report, site):
 def test_development_build_is_valid_html(vnu_report, dev_site):
     errors = vnu_report["dev"]
     assert not errors, _describe(errors, f"development ({dev_site.root})")
+
+
+def test_fixture_site_is_valid_html(vnu_report, fixture_site):
+    """Every kind of post furniture: editor's notes, the graded help block,
+    pictures, a scrolling table."""
+    errors = vnu_report["fixture"]
+    assert not errors, _describe(errors, f"fixture ({fixture_site.root})")

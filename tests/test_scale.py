@@ -1,4 +1,4 @@
-"""Issue 8: the correctness checks still hold on a large build — 1,000
+"""The correctness checks still hold on a large build — 1,000
 synthetic posts (bench/corpus.py), built with the production settings, then
 the structural checks of the other test files on a sample of pages."""
 
@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from sitekit import ORIGIN, REPO, BuiltSite
+from sitekit import ORIGIN, REPO, BuiltSite, fixture_project, overrides
 
 from clinicsite.build import build
 
@@ -21,13 +21,12 @@ N = 1000
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("scale")
-    content = tmp / "content"
-    subprocess.run(
-        [sys.executable, str(REPO / "bench" / "corpus.py"), str(N), str(content)],
-        check=True, capture_output=True, timeout=300,
-    )
-    result = build(str(REPO / "publishconf.py"), tmp / "out", {"PATH": str(content), "SITEURL": ORIGIN, "CACHE_PATH": str(tmp / "cache")})
+    project = fixture_project(tmp_path_factory.mktemp("scale"), real=True)
+    content = project / "content"
+    subprocess.run([sys.executable, str(REPO / "bench" / "corpus.py"), str(N), str(content)],
+                   check=True, capture_output=True, timeout=300)
+    result = build(str(REPO / "publishconf.py"), project / "out",
+                   overrides(project, SITEURL=ORIGIN, CLINICSITE_TODAY=None, CLINICSITE_READABILITY=True))
     assert result.ok, "\n".join(result.problems[:20])
     return BuiltSite(result.output, ORIGIN)
 

@@ -1,4 +1,4 @@
-"""Issue 9: site search with Pagefind, in Debian's Chromium — instant results
+"""Site search with Pagefind, in Debian's Chromium — instant results
 with JavaScript, a working form and topic list without it, and axe-clean."""
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ def test_search_filters_by_topic(browser, served):
     page = browser.new_page()
     page.goto(f"{served.origin}/search/?q=&topic=Piriformis+syndrome")
     hrefs = results(page)
-    from sitekit import content_posts
+    from sitekit import posts_of
 
-    expected = {p["slug"] for p in content_posts() if "piriformis-syndrome" in p["topics"]}
+    expected = {p["slug"] for p in posts_of(served) if "piriformis-syndrome" in p["topics"]}
     assert {h.rstrip("/").rsplit("/", 1)[-1] for h in hrefs} == expected
     page.close()
 
@@ -114,15 +114,11 @@ def test_only_post_bodies_are_indexed(site):
 def served_in_parts(tmp_path_factory):
     """The site with its search index in parts of two posts (clinicsite/search.py
     splits a large site's index so Pagefind's memory stays bounded)."""
-    from conftest import PUBLISH, build_ok
-    from sitekit import StaticServer, free_port
+    from sitekit import StaticServer, build_site, free_port
 
-    tmp = tmp_path_factory.mktemp("parts")
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    built = build_ok(
-        PUBLISH, tmp / "output", SITEURL=origin, CACHE_PATH=str(tmp / "cache"), CLINICSITE_SEARCH_CHUNK=2
-    )
+    built = build_site(tmp_path_factory.mktemp("parts"), real=True, SITEURL=origin, CLINICSITE_SEARCH_CHUNK=2)
     assert list(built.root.glob("pagefind/part-*/pagefind-entry.json")), "the index was not split"
     with StaticServer(built.root, port) as server:
         assert server.url == origin

@@ -1,4 +1,4 @@
-"""Issue 8: the search index of a large site is built in parts (Pagefind
+"""The search index of a large site is built in parts (Pagefind
 holds a whole index in memory), each part cached by its pages' bytes — an
 unchanged part is not indexed again, an edited post re-indexes its part only.
 The browser side (the parts merged into one search) is in test_search.py."""
@@ -6,18 +6,14 @@ The browser side (the parts merged into one search) is in test_search.py."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sitekit import REPO
+from sitekit import PUBLISH, fixture_project, overrides
 
-from clinicsite import deploy, search
+from clinicsite import search
 from clinicsite.build import run_pelican
-
-PUBLISH = str(REPO / "publishconf.py")
-CONTENT = REPO / "content"
 
 
 def test_part_count_follows_the_chunk_size():
@@ -70,10 +66,10 @@ def test_plan_refuses_more_parts_than_pages():
         search.plan(_pages(2), 3)
 
 
-def _build(tmp_path, content, out, chunk=2):
-    settings = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache"), "CLINICSITE_SEARCH_CHUNK": chunk}
-    assert run_pelican(PUBLISH, tmp_path / out, settings) == []
-    return tmp_path / out
+def _build(project, out, chunk=1):
+    settings = overrides(project, CLINICSITE_SEARCH_CHUNK=chunk, SITEURL="https://clinic.example.com")
+    assert run_pelican(PUBLISH, project / out, settings) == []
+    return project / out
 
 
 def _entries(cache: Path) -> set[str]:
@@ -81,13 +77,12 @@ def _entries(cache: Path) -> set[str]:
 
 
 def test_parts_are_cached_by_their_pages_and_an_edit_reindexes_one_part(tmp_path):
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    posts = sorted((content / "posts").glob("*.md"))
-    parts = search.part_count(len(posts), 2)
+    project = fixture_project(tmp_path, "full")
+    posts = sorted((project / "content" / "posts").glob("*.md"))
+    parts = search.part_count(len(posts), 1)
     assert parts >= 3, "the site needs posts enough for several parts"
 
-    first = _build(tmp_path, content, "a")
+    first = _build(project, "a")
     folders = search.part_folders(parts)
     assert sorted(p.relative_to(first).as_posix() for p in first.glob("pagefind/**/pagefind-entry.json")) == sorted(
         f"{f}/pagefind-entry.json" for f in folders
@@ -103,22 +98,19 @@ def test_parts_are_cached_by_their_pages_and_an_edit_reindexes_one_part(tmp_path
     )
     merged = [url.split("/", 3)[-1] for url in form["data-pagefind-parts"].split()]
     assert merged == [f"{folder}/" for folder in folders[1:]], form["data-pagefind-parts"]
-    cached = _entries(tmp_path / "cache")
+    cache = project / "cache"
+    cached = _entries(cache)
     assert len(cached) == parts
 
-    # Post-processing the same output again (as `invoke publish` does) leaves
-    # the cached parts intact: the output's links are replaced, not written through.
-    stored = {p: p.read_bytes() for p in (tmp_path / "cache" / "search").rglob("*") if p.is_file()}
-    again = deploy.postprocess(first, tmp_path / "cache", search=True, search_parts=parts)
-    assert again.problems == []
-    assert {p: p.read_bytes() for p in (tmp_path / "cache" / "search").rglob("*") if p.is_file()} == stored
-    for folder in folders:
-        entry = first / folder / "pagefind-entry.json"
-        assert any(entry.samefile(p) for p in stored if p.name == entry.name)
+    # Building into the same folder again (Pelican's --autoreload) leaves the
+    # cached parts intact: the output's links are replaced, not written through.
+    stored = {p: p.read_bytes() for p in (cache / "search").rglob("*") if p.is_file()}
+    _build(project, "a")
+    assert {p: p.read_bytes() for p in (cache / "search").rglob("*") if p.is_file()} == stored
 
     # Nothing changed: every part comes from the cache (the same files, hard-linked).
-    second = _build(tmp_path, content, "b")
-    assert _entries(tmp_path / "cache") == cached
+    second = _build(project, "b")
+    assert _entries(cache) == cached
     for folder in folders:
         a, b = first / folder / "pagefind-entry.json", second / folder / "pagefind-entry.json"
         assert a.read_bytes() == b.read_bytes()
@@ -127,8 +119,8 @@ def test_parts_are_cached_by_their_pages_and_an_edit_reindexes_one_part(tmp_path
     # One post edited: one new part in the cache, the others linked as before.
     edited = posts[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nZygomorphic sentence added by the test.\n", encoding="utf-8")
-    third = _build(tmp_path, content, "c")
-    assert len(_entries(tmp_path / "cache") - cached) == 1
+    third = _build(project, "c")
+    assert len(_entries(cache) - cached) == 1
     same = [f for f in folders if (second / f / "pagefind-entry.json").samefile(third / f / "pagefind-entry.json")]
     assert len(same) == parts - 1, same
     fragments = [p for p in third.glob("pagefind/**/fragment/*") if not p.name.endswith((".gz", ".br"))]
@@ -136,6 +128,6 @@ def test_parts_are_cached_by_their_pages_and_an_edit_reindexes_one_part(tmp_path
 
 
 def test_one_part_when_the_site_is_smaller_than_a_chunk(tmp_path):
-    out = _build(tmp_path, CONTENT, "out", chunk=300)
+    out = _build(fixture_project(tmp_path, "full"), "out", chunk=300)
     assert not list(out.glob("pagefind/part-*"))
     assert "data-pagefind-parts" not in (out / "search" / "index.html").read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
-"""Issue 4: what crawlers read — titles, descriptions, canonical URLs, Open
-Graph, linked JSON-LD, sitemap, robots.txt and feeds — over every page of a
-production build, plus a crawl over real HTTP."""
+"""What crawlers read — titles, descriptions, canonical URLs, Open Graph,
+linked JSON-LD, sitemap, robots.txt and feeds — over every page of the real
+site's and the fixture site's production builds, plus a crawl over real
+HTTP."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ from urllib.parse import urljoin, urldefrag
 import feedparser
 import pytest
 from PIL import Image
-from sitekit import ORIGIN, content_posts
+from sitekit import ORIGIN, posts_of
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$")
 
 
 def pages(site):
     return [site.rel(p) for p in site.html_files()]
+
+
+@pytest.fixture(params=["site", "fixture_site"])
+def built(request):
+    """Each check on the real site and on the fixture site."""
+    return request.getfixturevalue(request.param)
 
 
 def meta(soup, attr, name):
@@ -49,10 +56,10 @@ def refs(value):
             yield from refs(inner)
 
 
-def test_titles_are_unique_and_short(site):
+def test_titles_are_unique_and_short(built):
     titles = {}
-    for rel in pages(site):
-        found = site.soup(rel).select("head title")
+    for rel in pages(built):
+        found = built.soup(rel).select("head title")
         assert len(found) == 1 and found[0].string.strip(), rel
         title = found[0].string
         titles[rel] = title
@@ -62,47 +69,49 @@ def test_titles_are_unique_and_short(site):
     assert not dupes, f"duplicate titles: {dupes}"
 
 
-def test_descriptions_are_unique_and_50_to_160(site):
+def test_descriptions_are_unique_and_50_to_160(built):
     seen = Counter()
-    for rel in pages(site):
-        found = meta(site.soup(rel), "name", "description")
+    for rel in pages(built):
+        found = meta(built.soup(rel), "name", "description")
         assert len(found) == 1, rel
         assert 50 <= len(found[0]) <= 160, f"{rel}: description has {len(found[0])} characters"
         seen[found[0]] += 1
     assert all(n == 1 for n in seen.values()), [d for d, n in seen.items() if n > 1]
 
 
-def test_one_absolute_self_canonical_equal_to_og_url(site):
-    for rel in pages(site):
-        soup = site.soup(rel)
+def test_one_absolute_self_canonical_equal_to_og_url(built):
+    for rel in pages(built):
+        soup = built.soup(rel)
         canon = soup.select('link[rel="canonical"]')
         assert len(canon) == 1 and canon[0].parent.name == "head", rel
         href = canon[0]["href"]
         assert href.startswith("https://"), rel
-        assert href == site.url_of(rel), f"{rel}: canonical {href}"
+        assert href == built.url_of(rel), f"{rel}: canonical {href}"
         assert meta(soup, "property", "og:url") == [href], rel
 
 
-def test_open_graph_and_twitter(site):
-    for rel in pages(site):
-        soup = site.soup(rel)
+def test_open_graph_and_twitter(built):
+    for rel in pages(built):
+        soup = built.soup(rel)
         for prop in ("og:title", "og:type", "og:description", "og:image", "og:image:alt"):
             assert len(meta(soup, "property", prop)) == 1 and meta(soup, "property", prop)[0], f"{rel}: {prop}"
         assert meta(soup, "name", "twitter:card") == ["summary_large_image"], rel
         assert meta(soup, "name", "twitter:image:alt")[0], rel
         image = meta(soup, "property", "og:image")[0]
-        path = site.file_for(image)
+        path = built.file_for(image)
         assert path is not None and path.is_file(), f"{rel}: og:image {image} missing"
         width = int(meta(soup, "property", "og:image:width")[0])
         height = int(meta(soup, "property", "og:image:height")[0])
         with Image.open(path) as img:
-            assert img.size == (width, height) == (1200, 630), f"{rel}: {image} is {img.size}"
+            assert img.size == (width, height), f"{rel}: {image} is {img.size}, the page says {width}x{height}"
+            if "/social/" in image:
+                assert img.size == (1200, 630)
 
 
-def test_article_open_graph(site):
-    for post in content_posts():
+def test_article_open_graph(built):
+    for post in posts_of(built):
         rel = f"posts/{post['slug']}/index.html"
-        soup = site.soup(rel)
+        soup = built.soup(rel)
         assert meta(soup, "property", "og:type") == ["article"]
         published = meta(soup, "property", "article:published_time")[0]
         assert ISO_WITH_OFFSET.match(published) and published.startswith(post["date"].date().isoformat())
@@ -110,12 +119,12 @@ def test_article_open_graph(site):
         authors = meta(soup, "property", "article:author")
         assert len(authors) == len(post["authors"])
         for url in authors:
-            assert site.file_for(url).is_file(), f"{rel}: article:author {url}"
+            assert built.file_for(url).is_file(), f"{rel}: article:author {url}"
 
 
-def test_json_ld_parses_and_every_reference_resolves(site):
-    for rel in pages(site):
-        ids, nodes = graph_of(site.soup(rel))
+def test_json_ld_parses_and_every_reference_resolves(built):
+    for rel in pages(built):
+        ids, nodes = graph_of(built.soup(rel))
         assert len(ids) == len(nodes), f"{rel}: repeated @id"
         for node in nodes:
             for ref in refs(node):
@@ -131,10 +140,10 @@ def _visible_crumbs(soup):
     return [(" ".join(a.get_text().split()), a["href"]) for a in soup.select("nav.breadcrumbs a")]
 
 
-def test_breadcrumb_list_equals_the_visible_breadcrumbs(site):
+def test_breadcrumb_list_equals_the_visible_breadcrumbs(built):
     checked = 0
-    for rel in pages(site):
-        soup = site.soup(rel)
+    for rel in pages(built):
+        soup = built.soup(rel)
         ids, nodes = graph_of(soup)
         lists = [n for n in nodes if n["@type"] == "BreadcrumbList"]
         visible = _visible_crumbs(soup)
@@ -148,13 +157,13 @@ def test_breadcrumb_list_equals_the_visible_breadcrumbs(site):
         assert [i["name"] for i in items] == [name for name, _ in visible], rel
         for item, (_, href) in zip(items[:-1], visible):
             assert item["item"] == href and item["item"].startswith("https://"), rel
-    assert checked > 10
+    assert checked >= 5
 
 
-def test_blog_posting_and_medical_web_page(site):
-    for post in content_posts():
+def test_blog_posting_and_medical_web_page(built):
+    for post in posts_of(built):
         rel = f"posts/{post['slug']}/index.html"
-        soup = site.soup(rel)
+        soup = built.soup(rel)
         ids, nodes = graph_of(soup)
         (article,) = [n for n in nodes if n["@type"] == "BlogPosting"]
         assert article["headline"] == soup.h1.get_text(strip=True)
@@ -167,7 +176,7 @@ def test_blog_posting_and_medical_web_page(site):
             person = ids[a["@id"]]
             assert person["name"] in post["authors"], "name holds only the name"
             assert not re.search(r"\b(Dr|by)\b|®|,", person["name"]), person["name"]
-            assert site.file_for(person["url"]).is_file()
+            assert built.file_for(person["url"]).is_file()
             if person["@type"] == "Person":
                 assert person["jobTitle"]
                 for cred in person.get("hasCredential", []):
@@ -179,22 +188,22 @@ def test_blog_posting_and_medical_web_page(site):
             assert page["medicalAudience"]["audienceType"] == "Patient"
 
 
-def test_author_pages_are_profile_pages(site):
-    for rel in pages(site):
+def test_author_pages_are_profile_pages(built):
+    for rel in pages(built):
         if re.match(r"authors/[^/]+/index.html$", rel):
-            ids, nodes = graph_of(site.soup(rel))
+            ids, nodes = graph_of(built.soup(rel))
             (profile,) = [n for n in nodes if n["@type"] == "ProfilePage"]
             person = ids[profile["mainEntity"]["@id"]]
-            assert person["url"] == site.url_of(rel)
-            assert person["name"] == site.soup(rel).h1.get_text(strip=True)
+            assert person["url"] == built.url_of(rel)
+            assert person["name"] == built.soup(rel).h1.get_text(strip=True)
 
 
-def test_every_page_links_its_feeds(site):
-    for rel in pages(site):
-        feeds = site.soup(rel).select('head link[rel="alternate"][type="application/atom+xml"]')
+def test_every_page_links_its_feeds(built):
+    for rel in pages(built):
+        feeds = built.soup(rel).select('head link[rel="alternate"][type="application/atom+xml"]')
         assert feeds, rel
         for link in feeds:
-            assert link["href"].startswith("https://") and site.file_for(link["href"]).is_file(), rel
+            assert link["href"].startswith("https://") and built.file_for(link["href"]).is_file(), rel
 
 
 def test_robots_txt(site, dev_site):
@@ -233,21 +242,21 @@ def _sitemap(site):
     }
 
 
-def test_sitemap_lists_exactly_the_indexable_pages(site):
-    entries = _sitemap(site)
-    assert set(entries) == _indexable(site)
+def test_sitemap_lists_exactly_the_indexable_pages(built):
+    entries = _sitemap(built)
+    assert set(entries) == _indexable(built)
     assert f"{ORIGIN}/404.html" not in entries
     for url in entries:
-        assert site.file_for(url).is_file(), url
+        assert built.file_for(url).is_file(), url
 
 
-def test_sitemap_lastmod_is_the_real_modification_date(site):
-    entries = _sitemap(site)
-    for post in content_posts():
+def test_sitemap_lastmod_is_the_real_modification_date(built):
+    entries = _sitemap(built)
+    for post in posts_of(built):
         url = f"{ORIGIN}/posts/{post['slug']}/"
-        soup = site.soup(f"posts/{post['slug']}/index.html")
+        soup = built.soup(f"posts/{post['slug']}/index.html")
         assert entries[url] == meta(soup, "property", "article:modified_time")[0]
-    newest = max(entries[f"{ORIGIN}/posts/{p['slug']}/"] for p in content_posts())
+    newest = max(entries[f"{ORIGIN}/posts/{p['slug']}/"] for p in posts_of(built))
     assert entries[f"{ORIGIN}/"] == newest, "the home page changes when its newest post does"
 
 
@@ -257,7 +266,7 @@ def test_site_feeds_contain_every_post_with_full_content(site, feed):
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.feed.title
     links = {e.link for e in parsed.entries}
-    assert links == {f"{ORIGIN}/posts/{p['slug']}/" for p in content_posts()}
+    assert links == {f"{ORIGIN}/posts/{p['slug']}/" for p in posts_of(site)}
     for entry in parsed.entries:
         assert entry.id and entry.title and entry.get("published"), entry
         body = entry.content[0].value if "content" in entry else entry.summary
@@ -265,11 +274,11 @@ def test_site_feeds_contain_every_post_with_full_content(site, feed):
         assert not re.search(r'(href|src)="/', body), f"{feed}: {entry.link} has root-relative links"
 
 
-def test_atom_feed_is_rfc_4287(site):
+def test_atom_feed_is_rfc_4287(built):
     from xml.etree import ElementTree
 
     atom = "{http://www.w3.org/2005/Atom}"
-    root = ElementTree.parse(site.root / "feeds/all.atom.xml").getroot()
+    root = ElementTree.parse(built.root / "feeds/all.atom.xml").getroot()
     for tag in ("id", "title", "updated"):
         assert len(root.findall(atom + tag)) == 1, tag
     assert root.find(f"{atom}link[@rel='self']").get("href") == f"{ORIGIN}/feeds/all.atom.xml"
@@ -282,14 +291,15 @@ def test_atom_feed_is_rfc_4287(site):
         assert entry.find(f"{atom}author/{atom}name") is not None or root.find(atom + "author") is not None
 
 
-@pytest.mark.parametrize("kind, key, field", [("authors", "byron-lam", "Byron Lam"), ("topics", "piriformis-syndrome", "piriformis-syndrome")])
-def test_author_and_topic_feeds(site, kind, key, field):
+@pytest.mark.parametrize("kind, key, field", [("authors", "dana-staff", "Dana Staff"), ("topics", "piriformis-syndrome", "piriformis-syndrome")])
+def test_author_and_topic_feeds(fixture_site, kind, key, field):
+    site = fixture_site
     parsed = feedparser.parse((site.root / f"feeds/{kind}/{key}.atom.xml").read_bytes())
     assert not parsed.bozo
     if kind == "authors":
-        expected = {p["slug"] for p in content_posts() if field in p["authors"]}
+        expected = {p["slug"] for p in posts_of(site) if field in p["authors"]}
     else:
-        expected = {p["slug"] for p in content_posts() if field in p["topics"]}
+        expected = {p["slug"] for p in posts_of(site) if field in p["topics"]}
     assert {e.link for e in parsed.entries} == {f"{ORIGIN}/posts/{s}/" for s in expected}
 
 
@@ -340,25 +350,22 @@ def test_crawl_from_home_reaches_every_sitemap_url_without_404(served):
 
 
 def test_social_cards_are_not_redrawn_for_unchanged_posts(tmp_path):
-    import shutil
+    from sitekit import PUBLISH, fixture_project, overrides
 
     from clinicsite.build import build
-    from sitekit import REPO
 
-    content = tmp_path / "content"
-    shutil.copytree(REPO / "tests" / "fixtures" / "baseline", content)
-    override = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache"), "SITEURL": ORIGIN}
-    assert build(str(REPO / "publishconf.py"), tmp_path / "a", override).ok
-    cards = tmp_path / "cache" / "social"
-    before = {p.name: p.stat().st_mtime_ns for p in cards.glob("*.png")}
-    assert len(before) == 2  # the site card and the one post's card
-    assert build(str(REPO / "publishconf.py"), tmp_path / "b", override).ok
-    assert {p.name: p.stat().st_mtime_ns for p in cards.glob("*.png")} == before
+    project = fixture_project(tmp_path, "baseline")
+    settings = overrides(project, SITEURL=ORIGIN)
+    assert build(PUBLISH, project / "output", settings).ok
+    cache = project / "cache" / "assets"
+    before = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.png")}
+    assert len(before) == 2 + 3  # the site's card, the post's card and three icons
+    assert build(PUBLISH, project / "output", settings).ok
+    assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.png")} == before
     # The published cards are the cached files, linked rather than copied.
-    published = list((tmp_path / "b" / "social").glob("*.png"))
-    assert len(published) == 2 and all(any(p.samefile(c) for c in cards.glob("*.png")) for p in published)
-    post = content / "posts" / "2026-01-05-baseline-post.md"
+    published = list((project / "output" / "social").glob("*.png"))
+    assert len(published) == 2 and all(any(p.samefile(c) for c in cache.glob("*.png")) for p in published)
+    post = project / "content" / "posts" / "2026-01-05-baseline-post.md"
     post.write_text(post.read_text(encoding="utf-8").replace("title: A Baseline", "title: A Renamed"), encoding="utf-8")
-    assert build(str(REPO / "publishconf.py"), tmp_path / "c", override).ok
-    after = {p.name for p in cards.glob("*.png")}
-    assert len(after - set(before)) == 1, "exactly the retitled post's card is drawn"
+    assert build(PUBLISH, project / "output", settings).ok
+    assert len({p.name for p in cache.glob("*.png")} - set(before)) == 1, "exactly the retitled post's card is drawn"

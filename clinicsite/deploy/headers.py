@@ -66,18 +66,21 @@ def write(build) -> None:
     """At `finalized`: write both files into the output."""
     out = Path(build.settings["OUTPUT_PATH"])
     headers = security_headers(build.assets.css_hash, build.settings["CLINICSITE_SEARCH"])
-    fixed = set(build.assets.paths.values()) | {
+    written = set(build.assets.paths.values()) | build.assets.statics | {
         rel for picture in build.assets.pictures.values() for variants in picture.sources.values() for rel, _ in variants
-    } | _fingerprinted_statics(build)
-    (out / HEADERS_FILE).write_text(headers_file(headers, _immutable_paths(out, fixed)), encoding="utf-8")
+    }
+    (out / HEADERS_FILE).write_text(headers_file(headers, _immutable_paths(out, _fingerprinted(written))), encoding="utf-8")
     (out / NGINX_FILE).write_text(nginx_headers(headers), encoding="utf-8")
 
 
-def _fingerprinted_statics(build) -> set[str]:
+def _fingerprinted(paths: set[str]) -> set[str]:
+    """The paths whose names change with their content: not the assets that
+    keep a plain name (favicon.ico, which browsers ask for by that name), nor
+    static files that are not images. The same rule as nginx.conf's."""
     from ..assets import URL_SUFFIX_RE
 
     pattern = re.compile(URL_SUFFIX_RE)
-    return {p for p in build.assets.statics if pattern.search(p)}
+    return {p for p in paths if pattern.search(p)}
 
 
 def headers_file(headers: dict[str, str], immutable: list[str]) -> str:

@@ -2,10 +2,14 @@
 
 The build goes into a fresh folder (clinicsite.build: it fails without
 copying anything if any page has a problem), then rsync copies it to the
-target — a local folder or user@host:path — with every folder 755 and every
-file 644 whatever the build machine's umask, so a web server running as its
-own user can read it; files are moved into place only once all have arrived
-(--delay-updates) and what the new build no longer has is deleted last.
+target — a local folder or user@host:path — with every folder (the target
+itself too) 755 and every file 644 whatever the publishing user's umask, so a
+web server running as its own user can read it (--perms: without it rsync
+gives new files the source's mode masked by the receiver's umask, and leaves
+existing ones as they are, whatever --chmod says). Files are moved into place
+only once all have arrived (--delay-updates) and what the new build no longer
+has is deleted last — except /.well-known/ (security.txt, ACME challenges),
+which the operator keeps in the target.
 Then the reload command, if any (e.g. "sudo systemctl reload nginx"), makes
 the server read the build's headers (_nginx.conf) — the same publish that
 changed the stylesheet changes the Content-Security-Policy that allows it.
@@ -26,7 +30,7 @@ from ..errors import ContentError
 logger = logging.getLogger(__name__)
 
 RSYNC = ["rsync", "--recursive", "--links", "--times", "--checksum", "--delete-delay", "--delay-updates",
-         "--chmod=D755,F644"]
+         "--perms", "--chmod=D755,F644", "--filter=P /.well-known/"]
 
 
 def publish(settings_file: str, target: str, reload: str = "", override: dict | None = None) -> None:

@@ -17,6 +17,7 @@ import json
 import logging
 from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import source_name
 from . import text
@@ -67,7 +68,8 @@ class Job:
 
 def reports(articles, facts, origin: str) -> list[PostReport]:
     def is_internal(href: str) -> bool:
-        return href.startswith(("{filename}", "{static}", "/", "#", "../", "./")) or bool(origin and href.startswith(origin))
+        """A link to this site: relative, root-relative, a fragment, or on its origin."""
+        return not urlsplit(href).scheme and not href.startswith("//") or bool(origin and href.startswith(origin + "/"))
 
     return [analyse(source_name(a), a.title, a.description, f, is_internal) for a, f in zip(articles, facts)]
 
