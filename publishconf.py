@@ -30,6 +30,10 @@ FEED_MAX_ITEMS = 20
 DELETE_OUTPUT_DIRECTORY = True
 # .gz/.br beside every text file, for nginx's gzip_static/brotli_static.
 CLINICSITE_PRECOMPRESS = True
+# Readability figures change nothing a visitor gets: the development build
+# and `invoke check-content` work them out (textstat loads a large dictionary
+# per process); the production build runs the editorial report's other checks.
+CLINICSITE_READABILITY = False
 # Drafts are previewed locally only: nothing is written for them here.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""

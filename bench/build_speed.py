@@ -35,7 +35,7 @@ child's wall time, CPU time (user + sys, including the child's own children
 such as Pagefind) and peak RSS (`getrusage(RUSAGE_CHILDREN)`: the largest
 single process of that build), and, for Pelican and our builds, the Python
 process's own peak RSS (`RUSAGE_SELF` at exit), which leaves out its child
-processes (Pagefind, the forked render child, the report's worker).
+processes (Pagefind, the build's worker processes).
 A build that runs longer than --timeout is
 killed and shown as "> timeout"; when the cold build is killed, the warm and
 incremental builds of that N (which need its cache) are skipped.
@@ -115,12 +115,6 @@ def record():
     with open(rss_file, "w") as fh:
         fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
-exit_now, me = os._exit, os.getpid()
-def _exit(code):  # clinicsite.build ends a successful build with os._exit
-    if os.getpid() == me:  # not its forked children
-        record()
-    exit_now(code)
-os._exit = _exit
 try:
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 finally:
@@ -234,6 +228,19 @@ def site_code_version() -> str:
     return digest.hexdigest()[:8]
 
 
+def _remove_output(out: Path) -> None:
+    """A build's output: a folder (Pelican) or a link to a release folder
+    beside it (clinicsite.build), with its releases and lock."""
+    if out.is_symlink():
+        out.unlink()
+    shutil.rmtree(out, ignore_errors=True)
+    for extra in out.parent.glob(f".{out.name}.*"):
+        if extra.is_dir():
+            shutil.rmtree(extra, ignore_errors=True)
+        else:
+            extra.unlink()
+
+
 def count_posts(output: Path) -> int:
     return sum(1 for _ in (output / "posts").glob("*/index.html"))
 
@@ -247,7 +254,7 @@ class Bench:
 
     def run(self, tool: str, n: int, rep: int, content: Path, cache: Path | None = None) -> dict:
         out = self.work / f"out-{tool}-{n}"
-        shutil.rmtree(out, ignore_errors=True)
+        _remove_output(out)
         log = self.work / f"{tool}-{n}-{rep}.log"
         rss_file = log.with_suffix(".rss")
         rss_file.unlink(missing_ok=True)

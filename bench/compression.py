@@ -85,6 +85,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     spec = importlib.util.spec_from_file_location("bench_corpus", HERE / "corpus.py")
     corpus = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = corpus  # its dataclasses look their module up
     spec.loader.exec_module(corpus)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -46,6 +46,8 @@ HASH_LEN = 10
 URL_SUFFIX_RE = rf"\.[0-9a-f]{{{HASH_LEN}}}\.[A-Za-z0-9]+$"
 # The site's own card: a name no post slug can take (slugs are lower-case words).
 SITE_CARD = "social/_site.png"
+# Cards to draw before they go to the worker processes while posts are read.
+EARLY_CARDS = 32
 # Static files that get a fingerprinted name (all of content/'s images).
 FINGERPRINTED = (".png", ".jpg", ".jpeg", ".webp", ".avif", ".gif", ".svg")
 # What content/ may publish as files: images and documents, nothing a
@@ -66,6 +68,8 @@ class Assets:
         self.paths: dict[str, str] = {}  # name -> its fingerprinted path in the output
         self.pictures: dict[str, responsive.Picture] = {}  # an image's output path -> its variants
         self.statics: set[str] = set()  # where Pelican writes content/'s static files
+        self.waiting: dict[Path, tuple] = {}  # cards to draw, not yet sent to the workers
+        self.drawing: dict[Path, object] = {}  # cards the workers are drawing (futures)
         theme_css = Path(build.settings["THEME"]) / "static" / "css" / "site.css"
         self.css = _minified(str(theme_css), theme_css.stat().st_mtime_ns)
         self.css_hash = "'sha256-" + base64.b64encode(hashlib.sha256(self.css.encode()).digest()).decode() + "'"
@@ -97,6 +101,25 @@ class Assets:
         self.paths[name] = rel
         return rel
 
+    def draw_card_early(self, title: str) -> None:
+        """While Pelican reads the posts: start drawing this title's card on
+        the worker processes, once there are enough cards to draw to make
+        starting them worthwhile (prepare() draws the rest here)."""
+        name, size = self.build.site.clinic.name, tuple(self.build.settings["CLINICSITE_SOCIAL_SIZE"])
+        path = self._path([name, title, f"{size[0]}x{size[1]}"], ".png")
+        if path.exists() or path in self.drawing or path in self.waiting:
+            return
+        self.waiting[path] = (name, title, size)
+        if len(self.waiting) >= EARLY_CARDS:
+            pool = self.build.pool()
+            for queued, args in self.waiting.items():
+                self.drawing[queued] = pool.submit(images.card_png, *args)
+            self.waiting.clear()
+
+    def _path(self, key_parts: list[str], ext: str) -> Path:
+        key = hashlib.sha256("\0".join([images.VERSION, PIL.__version__, *key_parts]).encode()).hexdigest()[:24]
+        return self.cache / f"{key}{ext}"
+
     def cached(self, key_parts: list[str], ext: str, make, *args) -> Path:
         """The cache file for these inputs, made by `make(*args)` if missing."""
         return self.cached_many([(key_parts, ext, make, args)])[0]
@@ -104,11 +127,13 @@ class Assets:
     def cached_many(self, jobs) -> list[Path]:
         """Like cached() for many jobs; the missing ones are made on the pool."""
         paths, todo = [], []
+        self.cache.mkdir(parents=True, exist_ok=True)
         for key_parts, ext, make, args in jobs:
-            key = hashlib.sha256("\0".join([images.VERSION, PIL.__version__, *key_parts]).encode()).hexdigest()[:24]
-            path = self.cache / f"{key}{ext}"
+            path = self._path(key_parts, ext)
             paths.append(path)
-            if not path.exists():
+            if path in self.drawing:
+                write_atomic(path, self.drawing.pop(path).result())
+            elif not path.exists():
                 todo.append((path, make, args))
         if todo:
             self.cache.mkdir(parents=True, exist_ok=True)
@@ -143,6 +168,13 @@ class StaticReader(BaseReader):
         with open(source_path, "rb") as fh:
             name = fingerprinted(rel, fh.read())
         return None, {"save_as": name, "url": name}
+
+
+def draw_cards_early(generator, metadata) -> None:
+    """article_generator_context, as each post is read: its social card is
+    drawn meanwhile, on the worker processes, for a site with many new ones."""
+    if metadata.get("title"):
+        current().assets.draw_card_early(metadata["title"])
 
 
 def prepare(generators) -> None:

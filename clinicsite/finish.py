@@ -2,9 +2,10 @@
 
 1. sitemap.xml and robots.txt, from what each page said about itself;
 2. the headers files (_headers, _nginx.conf: deploy/headers.py);
-3. meanwhile, on the worker processes and Pagefind's: the editorial report's
-   figures, the search index, and the .gz/.br copies of every text file —
-   the search index's own files last, once Pagefind has written them.
+3. the search index (Pagefind, in its own process) and meanwhile the
+   .gz/.br copies of every text file — the index's own files last;
+4. the editorial report, whose figures the worker processes worked out
+   while the pages rendered (report.start).
 
 One receiver runs the steps in this order (Pelican's signals do not order
 their receivers); each step's work is in its own module.
@@ -24,7 +25,6 @@ def finalize(pelican) -> None:
     try:
         sitemap.write(build)
         headers.write(build)
-        job = report.start(build, build.articles)
         indexing = search.start(build)
         compress = build.settings["CLINICSITE_PRECOMPRESS"]
         output, cache = Path(build.settings["OUTPUT_PATH"]), Path(build.settings["CACHE_PATH"]) / "precompress"
@@ -33,6 +33,7 @@ def finalize(pelican) -> None:
         indexed = indexing.finish() if indexing else False
         if compress and indexed:
             precompress(output / search.BUNDLE, cache, build)
-        report.finish(build, job)
+        if build.report_job is not None:
+            report.finish(build, build.report_job)
     finally:
         state.finish()

@@ -47,9 +47,11 @@ def card_png(site_name: str, title: str, size: tuple[int, int]) -> bytes:
     """The social card: the site's name, the title, a rule.
 
     Drawn as grey levels and stored with a 256-colour palette running from
-    the background to white: antialiased text looks the same as in RGB, the
-    file is half the size and it encodes in a third of the time
-    (bench/results/cold-build.md)."""
+    the background to white: antialiased text looks the same as in RGB, and
+    the file is half the size and encodes in a fifth of the time
+    (bench/results/ablation.md). zlib level 1: the card is for social
+    sites' previews, not visitors, and level 6 made it 20 % smaller for
+    twice the time."""
     width, height = size
     img = Image.new("L", size, 0)
     draw = ImageDraw.Draw(img)
@@ -66,7 +68,7 @@ def card_png(site_name: str, title: str, size: tuple[int, int]) -> bytes:
     card = Image.frombytes("P", size, img.tobytes())
     card.putpalette(_palette())
     out = io.BytesIO()
-    card.save(out, "PNG", compress_level=6)
+    card.save(out, "PNG", compress_level=1)
     return out.getvalue()
 
 

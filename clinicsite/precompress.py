@@ -1,15 +1,16 @@
 """Precompressed siblings for nginx's gzip_static and brotli_static: every
 text file of the output gets `<file>.gz` (gzip 9, mtime 0, no name: the same
-bytes on every build) and `<file>.br` (brotli at BROTLI_QUALITY), unless the
+bytes on every build) and `<file>.br` (brotli 5), unless the
 variant is not smaller than the file (nginx then sends the file as it is).
 
 Levels, from bench/results/compression.md (every text file of the real site
-and of a 1,000-post corpus, each level timed): brotli 11 — the default of
-most precompression tools — makes HTML pages about 4 % smaller than
-brotli 9 but takes ~8× as long; on a cold build of 1,000 posts that is
-~40 s of CPU for ~250 bytes per page view. Brotli 9 keeps nearly all of the
-saving at a fraction of the cost. gzip 9 costs little more than gzip 6 and
-serves the clients without brotli.
+and of a synthetic corpus, each level timed): brotli 5 compresses a post
+page in under 1 ms; brotli 11, the usual choice for precompression, takes
+~50 ms and makes the page ~650 bytes (~10 %) smaller. Both leave every page
+far inside the first round trip (~14 KB), so a visitor's page renders no
+sooner with brotli 11, while a cold build of 1,000 posts would spend ~50 s
+of CPU on it. Brotli 9 and 10 cost nearly as much as 11. gzip 9 costs no
+more than gzip 6 and serves the clients without brotli.
 
 Compression runs on the build's worker processes; results are kept in the
 cache, keyed by the sha256 of the content, so an unchanged file costs a hard
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".html", ".css", ".xml", ".js", ".mjs", ".svg", ".json", ".webmanifest", ".txt")
 VARIANTS = (".gz", ".br")
 GZIP_LEVEL = 9
-BROTLI_QUALITY = 9
+BROTLI_QUALITY = 5
 VERSION = f"gz{GZIP_LEVEL}-br{BROTLI_QUALITY}-v3"  # part of the cache key: change it to recompress everything
 CACHE_MAX_AGE = 30 * 24 * 3600  # cache entries not used for this long are removed
 

@@ -60,7 +60,9 @@ class FrontMatterReader(MarkdownReader):
         # Skip MarkdownReader.__init__: it adds the `meta` extension, which would
         # eat a first body line such as "Note: …" as metadata.
         super(MarkdownReader, self).__init__(settings)
-        self._markdown_config = markdown_config(self.settings)
+        # One Markdown per reader, reset for each file: building one costs
+        # ~2 ms (its extensions), as much as converting a short post.
+        self._md = Markdown(**markdown_config(self.settings))
 
     def read(self, source_path):
         try:
@@ -103,7 +105,7 @@ class FrontMatterReader(MarkdownReader):
             raise ContentError(
                 f"{rel}:{body_line}: body: the file has front matter but no text — write the post below the closing `---` line"
             )
-        md = Markdown(**self._markdown_config)
+        md = self._md.reset()
         content = md.convert(body)
         problems = [
             f"{rel}:{sanitize.line_of(what, body, body_line) or body_line}: body: {what} — {fix}"
@@ -133,13 +135,16 @@ class FrontMatterReader(MarkdownReader):
 
     def _editor_notes(self, content: str, meta, rel: str, front: str) -> str:
         """Each note in an aside after the paragraph holding its sentence."""
-        line = key_lines(front).get("editor_notes")
-        where = f"{rel}:{line}" if line else rel
+
+        def where() -> str:  # a second YAML pass, so only for an error
+            line = key_lines(front).get("editor_notes")
+            return f"{rel}:{line}" if line else rel
+
         for i, note in enumerate(meta.editor_notes):
             rendered = Markdown().convert(note.note)
             bad = sanitize.problems(rendered)
             if bad:
-                raise ContentError(f"{where}: editor_notes[{i}].note: {bad[0][0]} — {bad[0][1]}")
+                raise ContentError(f"{where()}: editor_notes[{i}].note: {bad[0][0]} — {bad[0][1]}")
             inner = sanitize.clean(rendered).strip().removeprefix("<p>").removesuffix("</p>")
             aside = (f'<aside class="editor-note" aria-label="Editor\'s note"><p><strong>Editor\'s note:</strong> '
                      f"{inner}</p></aside>")
@@ -149,7 +154,7 @@ class FrontMatterReader(MarkdownReader):
                     break
             else:
                 raise ContentError(
-                    f"{where}: editor_notes[{i}].after: \"{note.after}\" is in no paragraph of the body — "
+                    f"{where()}: editor_notes[{i}].after: \"{note.after}\" is in no paragraph of the body — "
                     "copy a sentence of the body exactly"
                 )
         return content
@@ -160,9 +165,9 @@ class FrontMatterReader(MarkdownReader):
             return
         root = Path(content_dir).resolve()
         target = (root / meta.image).resolve()
-        line = key_lines(front).get("image")
-        where = f"{rel}:{line}" if line else rel
         if not target.is_relative_to(root) or not target.is_file() or target.suffix.lower() not in RASTER:
+            line = key_lines(front).get("image")
+            where = f"{rel}:{line}" if line else rel
             raise ContentError(f'{where}: image: "{meta.image}" is not a PNG, JPEG or WebP file under content/ — {FIXES["image"]}')
 
     def _metadata(self, meta, content: str, md: Markdown, is_page: bool) -> dict:

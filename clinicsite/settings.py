@@ -37,8 +37,8 @@ DEFAULTS = {
     "CLINICSITE_SEARCH_CHUNK": 300,
     # Write .gz and .br beside every text file (for nginx's *_static).
     "CLINICSITE_PRECOMPRESS": False,
-    # Processes for cards, image variants, compression and the report's
-    # figures; None: one per core.
+    # Worker processes for cards, image variants, compression and the
+    # report's figures; None: one per core but one (this process works too).
     "CLINICSITE_PROCESSES": None,
 }
 

@@ -49,6 +49,7 @@ class Build:
         self.help_shown: set[str] = set()  # output files that show the When to get help block
         self.search_parts = 1
         self.articles: list = []  # every post read, drafts and hidden ones too
+        self.report_job = None  # the editorial report's figures, being worked out
 
     def pool(self) -> ProcessPoolExecutor:
         """A pool of worker processes for work that splits into independent
@@ -56,7 +57,9 @@ class Build:
         fresh (spawn: no copy of this process's threads or locks); each
         worker dies with this process."""
         if self._pool is None:
-            workers = self.settings["CLINICSITE_PROCESSES"] or os.cpu_count() or 1
+            # One core fewer than the machine has: this process works too
+            # (it reads and renders while the workers draw and compress).
+            workers = self.settings["CLINICSITE_PROCESSES"] or max(1, (os.cpu_count() or 1) - 1)
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_die_with_parent, initargs=(os.getpid(),))
         return self._pool
@@ -65,7 +68,7 @@ class Build:
         """[func(*job) for job in jobs], on the worker processes when there are
         at least `pool_from` jobs: starting the workers costs ~0.5 s, more
         than a few small jobs take in this process."""
-        if len(jobs) < pool_from or (self.settings["CLINICSITE_PROCESSES"] or 2) < 2:
+        if len(jobs) < pool_from:
             return [func(*job) for job in jobs]
         pool = self.pool()
         return [f.result() for f in [pool.submit(func, *job) for job in jobs]]

@@ -50,7 +50,7 @@ class Job:
         self.missing = list(missing)
         work = list(missing.values())
         chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
-        if pool is not None and len(chunks) > 1:
+        if pool is not None and chunks:  # a big site: the dictionary stays out of the build's own process
             self._futures = [pool.submit(text.facts_of, chunk, terms) for chunk in chunks]
         else:
             self._futures = None
@@ -74,11 +74,17 @@ def reports(articles, facts, origin: str) -> list[PostReport]:
     return [analyse(source_name(a), a.title, a.description, f, is_internal) for a, f in zip(articles, facts)]
 
 
-def start(build, articles) -> Job:
-    """At `finalized`: start working out the figures of `articles`."""
-    pool = build.pool() if len(articles) >= POOL_FROM and build.settings["CLINICSITE_READABILITY"] else None
-    terms = tuple(build.site.editorial.clinical_terms) if build.settings["CLINICSITE_READABILITY"] else None
-    return Job(articles, terms, build.settings.get("CACHE_PATH"), pool)
+def start(generators) -> None:
+    """all_generators_finalized: every link can be resolved, nothing is
+    rendered yet. The posts' figures are worked out on the worker processes
+    while the pages render (readability is the slow part); finish() takes them."""
+    from ..state import current
+
+    build = current()
+    readability = build.settings["CLINICSITE_READABILITY"]
+    pool = build.pool() if len(build.articles) >= POOL_FROM and readability else None
+    terms = tuple(build.site.editorial.clinical_terms) if readability else None
+    build.report_job = Job(build.articles, terms, build.settings.get("CACHE_PATH"), pool)
 
 
 def finish(build, job: Job) -> list[PostReport]:
