@@ -9,7 +9,6 @@ only that."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sitekit import REPO, text

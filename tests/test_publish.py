@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from sitekit import PUBLISH, REPO, digest, fixture_project, free_port, overrides
-from test_nginx import SECURITY_TXT, VIOLATIONS_JS, Nginx, Tab
+from nginxkit import SECURITY_TXT, VIOLATIONS_JS, Nginx, Tab
 from tools import in_ci, require
 
 from clinicsite.deploy.publish import publish
