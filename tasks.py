@@ -79,6 +79,16 @@ def livereload(c):
     run(CONFIG["settings_base"], CONFIG["deploy_path"], CONFIG["host"], CONFIG["port"])
 
 
+@task(help={"port": "the editor's and the preview's port (default 8000)",
+            "backend_port": "decap-server's port on 127.0.0.1 (default 8081)"})
+def edit(c, port=0, backend_port=0):
+    """The browser editor at http://127.0.0.1:8000/admin/ with the live preview (./dev edit)."""
+    from clinicsite.editor import run
+
+    run(CONFIG["settings_base"], CONFIG["deploy_path"], CONFIG["host"], int(port) or CONFIG["port"],
+        int(backend_port) or 8081)
+
+
 @task
 def preview(c):
     """Build the production version of the site."""

@@ -1,7 +1,8 @@
 """What a build writes after the pages, at Pelican's `finalized`, in order:
 
 1. sitemap.xml and robots.txt, from what each page said about itself;
-2. the headers files (_headers, _nginx.conf: deploy/headers.py);
+2. the browser editor, when a build publishes it (editor.output_admin), and
+   the headers files (_headers, _nginx.conf: deploy/headers.py);
 3. the search index (Pagefind, in its own process) and meanwhile the
    .gz/.br copies of every text file — the index's own files last;
 4. the editorial report, whose figures the worker processes worked out
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import report, search, sitemap, state
+from . import editor, report, search, sitemap, state
 from .deploy import headers
 from .precompress import precompress
 
@@ -24,6 +25,7 @@ def finalize(pelican) -> None:
     build = state.current()
     try:
         sitemap.write(build)
+        editor.output_admin(build)
         headers.write(build)
         indexing = search.start(build)
         compress = build.settings["CLINICSITE_PRECOMPRESS"]

@@ -64,6 +64,15 @@ FIXES = {
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, data):
+        """A field left empty (`image:`, or "" as the browser editor writes
+        an optional field it showed) is a field not given."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None and v != ""}
+        return data
+
     @field_validator("*", mode="after")
     @classmethod
     def _no_bidi(cls, value, info: ValidationInfo):

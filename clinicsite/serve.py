@@ -55,7 +55,9 @@ h1{{font-size:1.5rem}}li{{margin:.75rem 0}}code{{white-space:pre-wrap;font-size:
 class StaticServer:
     """The output served over real HTTP on 127.0.0.1."""
 
-    def __init__(self, root: Path, port: int, host: str = "127.0.0.1", preview=None):
+    def __init__(self, root: Path, port: int, host: str = "127.0.0.1", preview=None, admin=None):
+        """`admin(path)`: (bytes, content type, extra headers) for a path under
+        /admin/ — the local editor (clinicsite.editor) — or None."""
         root = str(root)
 
         class Handler(http.server.SimpleHTTPRequestHandler):
@@ -76,6 +78,18 @@ class StaticServer:
                     return None
                 if preview is not None and path.startswith("/_preview/"):
                     return self._preview(path)
+                if admin is not None and path == "/admin":
+                    self.send_response(301)
+                    self.send_header("Location", "/admin/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if admin is not None and path.startswith("/admin/"):
+                    found = admin(path)
+                    if found is None:
+                        self.send_error(404)
+                        return None
+                    return self._body(200, found[1], found[0], found[2])
                 if preview is not None and preview.problems and self._is_page(path):
                     return self._body(500, "text/html; charset=utf-8", error_page(preview.problems))
                 if preview is not None and self._is_page(path):
@@ -98,13 +112,15 @@ class StaticServer:
                 self.send_error(404)
                 return None
 
-            def _body(self, status: int, ctype: str, data: bytes):
+            def _body(self, status: int, ctype: str, data: bytes, headers: dict | None = None):
                 import io
 
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Cache-Control", "no-store")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 return io.BytesIO(data)
 
@@ -121,6 +137,8 @@ class StaticServer:
                 page = Path(root) / "404.html"
                 if code == 404 and page.exists():
                     body = page.read_bytes()
+                    if preview is not None:  # a page not built yet: it reloads once it is
+                        body = body.replace(b"</body>", f'<script src="{RELOAD}"></script></body>'.encode(), 1)
                     self.send_response(404)
                     self.send_header("Content-Type", "text/html; charset=utf-8")
                     self.send_header("Content-Length", str(len(body)))

@@ -37,6 +37,10 @@ DEFAULTS = {
     "CLINICSITE_SEARCH_CHUNK": 300,
     # Write .gz and .br beside every text file (for nginx's *_static).
     "CLINICSITE_PRECOMPRESS": False,
+    # A git backend with real sign-in for the browser editor, e.g.
+    # {"name": "github", "repo": "clinic/site", "branch": "main"}: the build
+    # then publishes /admin/ (docs/editor.md). None: the editor stays local.
+    "CLINICSITE_EDITOR_BACKEND": None,
     # Worker processes for cards, image variants, compression and the
     # report's figures; None: one per core but one (this process works too).
     "CLINICSITE_PROCESSES": None,

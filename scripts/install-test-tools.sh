@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System tools the test suite drives for real: Debian's Chromium (never a
 # downloaded browser), nginx, Java for the W3C Nu checker, and the npm
-# packages pinned in package-lock.json (axe-core, vnu-jar, lighthouse).
+# packages pinned in package-lock.json (axe-core, vnu-jar, lighthouse; the
+# editor's decap-cms and decap-server, which its test drives).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +20,4 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-if [ -f package-lock.json ]; then
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "==> Installing npm packages (pinned in package-lock.json)"
-    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
-  fi
-fi
+bash scripts/install-node-packages.sh

@@ -10,6 +10,10 @@ The Content-Security-Policy allows exactly what the theme needs: the inlined
 stylesheet by its sha256 (the only style; post HTML carries none, see
 sanitize.py), scripts from our own origin, and Pagefind's WebAssembly and
 index when search is on. No 'unsafe-inline', no other origin.
+
+A build that publishes the browser editor (CLINICSITE_EDITOR_BACKEND) gives
+/admin/ the editor's own policy instead (clinicsite/editor): in `_headers`
+by Cloudflare Pages' `! Header` rule, in `_nginx.conf` by the request path.
 """
 
 from __future__ import annotations
@@ -69,8 +73,14 @@ def write(build) -> None:
     written = set(build.assets.paths.values()) | build.assets.statics | {
         rel for picture in build.assets.pictures.values() for variants in picture.sources.values() for rel, _ in variants
     }
-    (out / HEADERS_FILE).write_text(headers_file(headers, _immutable_paths(out, _fingerprinted(written))), encoding="utf-8")
-    (out / NGINX_FILE).write_text(nginx_headers(headers), encoding="utf-8")
+    admin_csp = None
+    if build.settings.get("CLINICSITE_EDITOR_BACKEND"):
+        from ..editor import published_csp
+
+        admin_csp = published_csp(build.settings["CLINICSITE_EDITOR_BACKEND"])
+    immutable = _immutable_paths(out, _fingerprinted(written))
+    (out / HEADERS_FILE).write_text(headers_file(headers, immutable, admin_csp), encoding="utf-8")
+    (out / NGINX_FILE).write_text(nginx_headers(headers, admin_csp), encoding="utf-8")
 
 
 def _fingerprinted(paths: set[str]) -> set[str]:
@@ -83,7 +93,7 @@ def _fingerprinted(paths: set[str]) -> set[str]:
     return {p for p in paths if pattern.search(p)}
 
 
-def headers_file(headers: dict[str, str], immutable: list[str]) -> str:
+def headers_file(headers: dict[str, str], immutable: list[str], admin_csp: str | None = None) -> str:
     lines = [
         "# Written by the build (clinicsite/deploy/headers.py): the same headers as _nginx.conf.",
         "# No Cache-Control under /*: hosts merge every matching rule, and their default",
@@ -93,19 +103,31 @@ def headers_file(headers: dict[str, str], immutable: list[str]) -> str:
     lines += [f"  {name}: {value}" for name, value in headers.items()]
     for pattern in immutable:
         lines += ["", pattern, f"  Cache-Control: {IMMUTABLE}"]
+    if admin_csp:
+        lines += ["", "/admin/*", "  ! Content-Security-Policy", f"  Content-Security-Policy: {admin_csp}"]
     return "\n".join(lines) + "\n"
 
 
-def nginx_headers(headers: dict[str, str]) -> str:
+def nginx_headers(headers: dict[str, str], admin_csp: str | None = None) -> str:
     lines = [
         "# Written by the build (clinicsite/deploy/headers.py) and included by deploy/nginx.conf:",
         "# the headers of this build's pages, on every response (\"always\": error pages too).",
     ]
     for name, value in headers.items():
-        if '"' in value or "\\" in value or "$" in value:
-            raise ValueError(f"nginx: cannot quote the {name} header {value!r}")
-        lines.append(f'add_header {name} "{value}" always;')
+        if name == "Content-Security-Policy" and admin_csp:
+            lines += ["# The published editor (/admin/) has a policy of its own.",
+                      f'set $clinicsite_csp {_nginx_quote(name, value)};',
+                      f'if ($uri ~ "^/admin/") {{ set $clinicsite_csp {_nginx_quote(name, admin_csp)}; }}',
+                      f'add_header {name} $clinicsite_csp always;']
+        else:
+            lines.append(f'add_header {name} {_nginx_quote(name, value)} always;')
     return "\n".join(lines) + "\n"
+
+
+def _nginx_quote(name: str, value: str) -> str:
+    if '"' in value or "\\" in value or "$" in value:
+        raise ValueError(f"nginx: cannot quote the {name} header {value!r}")
+    return f'"{value}"'
 
 
 def _immutable_paths(output_dir: Path, fixed: set[str]) -> list[str]:
