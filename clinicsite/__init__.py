@@ -7,10 +7,11 @@ so a worker process that needs one module (images.py) loads only that."""
 def register():
     from pelican import signals
 
-    from . import assets, content, finish, linkcheck, report, search, startup
+    from . import assets, clinicpages, content, finish, linkcheck, report, search, startup
 
     signals.initialized.connect(startup.initialize)
     signals.get_generators.connect(startup.begin_run)
+    signals.get_generators.connect(clinicpages.get_generators)
     signals.readers_init.connect(startup.add_readers)
     signals.article_generator_context.connect(assets.draw_cards_early)
     signals.article_generator_finalized.connect(content.enrich_articles)

@@ -8,7 +8,9 @@ Every problem names the file, the key and the fix.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -79,31 +81,183 @@ class Address(_Strict):
         return ", ".join([self.street, self.locality, f"{self.region} {self.postal_code}", self.country])
 
 
+def _hours_format(value: list[str]) -> list[str]:
+    for item in value:
+        if not HOURS.match(item):
+            raise ValueError(f'"{item}" is not in schema.org openingHours form, e.g. "Mo-Fr 09:00-17:00"')
+    return value
+
+
+def _tel(phone: str) -> str:
+    """A phone number as a tel: URI (digits and a leading +)."""
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
 class Clinic(_Strict):
     name: Text
     type: Literal["MedicalClinic", "Physiotherapy"]
     description: Text
     url: Https
+    # The clinic's own booking page (its booking system's home): every
+    # booking link falls back to it.
     booking_url: Https
-    phone: Phone
     email: Email
-    map_url: Https
     treats: list[Text]
-    opening_hours: list[str]
+
+
+TIME = r"([01]\d|2[0-3]):[0-5]\d"
+
+
+class Closure(_Strict):
+    """Days a location is closed (a holiday): `start` to `end`, both included."""
+
+    name: Text
+    start: dt.date
+    end: dt.date | None = None
+
+    @property
+    def last(self) -> dt.date:
+        return self.end or self.start
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Closure:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start} — swap them")
+        return self
+
+
+class SpecialHours(_Strict):
+    """One day a location keeps other hours than usual."""
+
+    name: Text
+    date: dt.date
+    hours: Annotated[str, Field(pattern=rf"^{TIME}-{TIME}$")]
+
+    @property
+    def start(self) -> dt.date:
+        return self.date
+
+    @property
+    def last(self) -> dt.date:
+        return self.date
+
+
+class Location(_Strict):
+    """A place patients come to: its own page at /locations/<key>/, its own
+    address, phone, hours, closures and map."""
+
+    # What the location is called beside its address; empty: the clinic's name.
+    name: str = ""
     address: Address
+    phone: Phone
+    opening_hours: Annotated[list[str], AfterValidator(_hours_format)]
+    # Opens the address in OpenStreetMap (a link: no request until followed).
+    map_url: Https
+    # A map image committed under content/ (e.g. "images/map.svg"): the page
+    # shows it from our own server. Empty: links only.
+    map_image: str = ""
+    map_alt: str = ""
+    map_credit: str = ""  # the map's attribution, e.g. "© OpenStreetMap contributors"
+    closures: list[Closure] = []
+    special_hours: list[SpecialHours] = []
+    # This location's id in the booking system ({location} in [booking]).
+    booking_id: str = ""
 
     @property
     def phone_href(self) -> str:
-        """The phone number as a tel: URI (digits and a leading +)."""
-        return "tel:" + "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+        return _tel(self.phone)
 
-    @field_validator("opening_hours")
-    @classmethod
-    def _hours_format(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not HOURS.match(item):
-                raise ValueError(f'"{item}" is not in schema.org openingHours form, e.g. "Mo-Fr 09:00-17:00"')
+    @model_validator(mode="after")
+    def _dates(self) -> Location:
+        if self.map_image and not (self.map_alt and self.map_credit):
+            raise ValueError("map_image is set: add map_alt (what the map shows) and map_credit (whose map it is)")
+        days = sorted([*self.closures, *self.special_hours], key=lambda d: d.start)
+        for before, after in zip(days, days[1:]):
+            if after.start <= before.last:
+                raise ValueError(f'"{before.name}" ({before.start} to {before.last}) and "{after.name}" '
+                                 f"({after.start}) overlap — give each day one entry")
+        return self
+
+
+class Service(_Strict):
+    """A treatment the clinic offers: its page at /services/<key>/."""
+
+    name: Text
+    topic: Text  # the treatment topic whose hub and posts go with it
+    # What it is. Quote a source article (`source`: its file under content/,
+    # e.g. "posts/2026-11-22-x.md") or a public authority (`source_url` and
+    # `source_name`): derived text never says more than its source.
+    description: Text
+    source: str = ""
+    source_url: Https | None = None
+    source_name: str = ""
+    # What a first visit for this involves at this clinic, in the clinic's
+    # own words (never borrowed from an article). Empty: "ask when you book".
+    first_visit: str = ""
+    booking_id: str = ""
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Service:
+        if bool(self.source) == bool(self.source_url):
+            raise ValueError('description: name its source — either source = "posts/<file>.md" (a source article) '
+                             'or source_url and source_name (a public authority), not both')
+        if self.source_url and not self.source_name:
+            raise ValueError("source_url is set: add source_name, the authority's name")
+        return self
+
+
+BOOKING_FIELDS = ("location", "practitioner", "service")
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def _booking_template(value: str) -> str:
+    if not value:
         return value
+    try:
+        names = _placeholders(value)
+    except ValueError:
+        raise ValueError(f'"{value}": a {{ without its }} — placeholders are {{location}}, {{practitioner}}, {{service}}') from None
+    unknown = sorted(names - set(BOOKING_FIELDS))
+    if unknown:
+        raise ValueError(f"{{{unknown[0]}}} is not a placeholder — use {{location}}, {{practitioner}} or {{service}} "
+                         "(the booking_id of that location, author or service)")
+    return _https(value)
+
+
+BookingTemplate = Annotated[str, AfterValidator(_booking_template)]
+
+
+class Booking(_Strict):
+    """Deep links into the clinic's booking system (README: Booking links).
+    Each is a template; a link whose ids are not all set falls back to the
+    location's page in the booking system, then to clinic.booking_url."""
+
+    system: str = ""  # for people: "Jane", "Cliniko", …
+    location: BookingTemplate = ""
+    practitioner: BookingTemplate = ""
+    service: BookingTemplate = ""
+    practitioner_service: BookingTemplate = ""
+
+
+class Privacy(_Strict):
+    """Facts for /privacy/ that only the clinic knows."""
+
+    # What the web server records about a visit, in plain words.
+    server_logs: Text = "The web server keeps no record of the pages people visit."
+    # How long web server error logs are kept, in days.
+    error_log_days: int = Field(14, ge=0, le=400)
+
+
+class Accessibility(_Strict):
+    """Facts for /accessibility/ that only the clinic knows."""
+
+    # When the statement was last reviewed.
+    reviewed: dt.date
+    # Known problems the clinic has not fixed yet, in plain words.
+    known_limitations: list[Text] = []
 
 
 class Credential(_Strict):
@@ -124,6 +278,10 @@ class Author(_Strict):
     affiliation: Literal["staff", "guest"]
     # A clinician may review posts (reviewed_by).
     clinician: bool = False
+    # Staff practitioners: the services they provide (keys of [services]) and
+    # their id in the booking system ({practitioner} in [booking]).
+    services: list[str] = []
+    booking_id: str = ""
     photo: str = ""
     years_in_practice: str = ""
     registration_number: str = ""
@@ -170,6 +328,11 @@ class Editorial(_Strict):
 class Site(_Strict):
     placeholder: bool
     clinic: Clinic
+    locations: dict[Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")], Location] = Field(min_length=1)
+    services: dict[Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")], Service] = {}
+    booking: Booking = Booking()
+    privacy: Privacy = Privacy()
+    accessibility: Accessibility
     reviews: Reviews = Reviews()
     editorial: Editorial
     categories: dict[str, Category] = Field(min_length=1)
@@ -199,6 +362,64 @@ class Site(_Strict):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _references(self) -> Site:
+        countries = {loc.address.country for loc in self.locations.values()}
+        if len(countries) > 1:
+            raise ValueError(f"locations: all in one country (its urgent-care advice is on every page), not {sorted(countries)}")
+        for key, service in self.services.items():
+            topic = self.topics.get(service.topic)
+            if topic is None or topic.kind != "treatment":
+                known = ", ".join(k for k, t in self.topics.items() if t.kind == "treatment")
+                raise ValueError(f'services.{key}.topic: "{service.topic}" is not a treatment topic — use one of: {known}')
+        for name, author in self.authors.items():
+            for service in author.services:
+                if service not in self.services:
+                    raise ValueError(f'authors."{name}".services: "{service}" is not a service — add [services.{service}] '
+                                     f"or use one of: {', '.join(self.services) or '(none yet)'}")
+            if author.services and (author.affiliation != "staff" or author.kind != "person"):
+                raise ValueError(f'authors."{name}".services: only a person on the staff provides services here — '
+                                 'set affiliation = "staff" or remove services')
+        return self
+
+    @property
+    def main_location(self) -> Location:
+        """The first location: the clinic's address in the footer and its
+        structured data; with one location, /book/ is its booking page."""
+        return next(iter(self.locations.values()))
+
+    @property
+    def country(self) -> str:
+        return self.main_location.address.country
+
+    @property
+    def practitioners(self) -> list[str]:
+        """Staff practitioners: people on the staff (not the editorial team)."""
+        return [name for name, a in self.authors.items() if a.affiliation == "staff" and a.kind == "person"]
+
+    def location_name(self, location: Location) -> str:
+        return location.name or self.clinic.name
+
+    def booking_link(self, location: Location | None = None, practitioner: str | None = None,
+                     service: str | None = None) -> str:
+        """The most specific booking link the ids allow (README: Booking links)."""
+        location = location or self.main_location
+        ids = {"location": location.booking_id,
+               "practitioner": self.authors[practitioner].booking_id if practitioner else "",
+               "service": self.services[service].booking_id if service else ""}
+        templates = []
+        if practitioner and service:
+            templates.append(self.booking.practitioner_service)
+        if practitioner:
+            templates.append(self.booking.practitioner)
+        if service:
+            templates.append(self.booking.service)
+        templates.append(self.booking.location)
+        for template in templates:
+            if template and all(ids[name] for name in _placeholders(template)):
+                return template.format(**ids)
+        return self.clinic.booking_url
+
     @property
     def default_category(self) -> str:
         """A post without `category`: the first guide category (a post is an
@@ -226,6 +447,12 @@ FIXES = {
     "kind": "see the comment above this table in clinic.toml for the allowed values",
     "type": 'write type = "MedicalClinic" or "Physiotherapy"',
     "every_months": "write a whole number of months between 1 and 60",
+    "locations": 'add a [locations.<name>] table with address, phone, opening_hours and map_url (see the README)',
+    "accessibility": "add [accessibility] with reviewed = the date the accessibility statement was last checked",
+    "reviewed": "write the date the accessibility statement was last checked, e.g. reviewed = 2026-12-02",
+    "hours": 'write opening and closing times, e.g. hours = "09:00-13:00"',
+    "start": "write the first day closed, e.g. start = 2026-12-25",
+    "date": "write the day, e.g. date = 2026-12-24",
     "overdue": 'write overdue = "error" or "warn"',
 }
 

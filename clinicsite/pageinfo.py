@@ -86,6 +86,7 @@ def _kind(ctx, output_file: str) -> str:
         ctx["CATEGORIES_SAVE_AS"]: "categories",
         ctx["ARCHIVES_SAVE_AS"]: "archives",
         ctx.get("404_SAVE_AS", "404.html"): "404",
+        ctx.get("FEEDBACK_SAVE_AS"): "feedback",
     }
     return direct.get(output_file, "index")
 
@@ -111,6 +112,22 @@ def describe(ctx) -> PageInfo:
 
     article = ctx.get("article")
     page = ctx.get("page")
+    clinic_page = ctx.get("clinic_page")  # clinicpages.py: services, practitioners, locations, statements
+    if clinic_page is not None:
+        return PageInfo(
+            kind=clinic_page.kind,
+            title=fit_title(clinic_page.title, clinic_page.heading) if clinic_page.title
+            else _site_title(settings, clinic_page.heading),
+            heading=clinic_page.heading,
+            description=fit_description(clinic_page.description),
+            path=path,
+            canonical=canonical,
+            indexable=indexable,
+            lastmod=None,
+            breadcrumbs=crumbs(*[(name, absolute(p)) for name, p in clinic_page.crumbs]),
+            obj=clinic_page,
+            **site_card,
+        )
     if article is not None:
         topic = article.tags[0]
         return PageInfo(
@@ -227,6 +244,17 @@ def describe(ctx) -> PageInfo:
             title=_site_title(settings, "Page not found"),
             heading="Page not found",
             description=fit_description(f"This page does not exist on {clinic.name}'s website. Find a topic, a guide or how to book."),
+            **common,
+        )
+    if template == "feedback":
+        # The answer to "Was this page helpful?" (clinicsite/feedback.py): not for search engines.
+        common["indexable"] = False
+        return PageInfo(
+            kind="feedback",
+            title=_site_title(settings, "Thank you for your feedback"),
+            heading="Thank you for your feedback",
+            description=fit_description(f"Thank you for telling {clinic.name} whether a page helped you. "
+                                        "Find another guide by topic, or see every post."),
             **common,
         )
     # The home page and its later pages.

@@ -120,13 +120,13 @@ class SafetyProfile(_Strict):
 
 def load_profile(folder: Path, site, clinic_file: str = "clinic.toml") -> SafetyProfile:
     """The profile of the clinic's country, checked against its condition topics."""
-    code = site.clinic.address.country
+    code = site.country
     path = folder / f"{code}.toml"
     name = f"{folder.name}/{path.name}"
     if not path.is_file():
         have = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "none"
         raise ContentError(
-            f'{clinic_file}: clinic.address.country: "{code}" has no safety profile — add {name} '
+            f'{clinic_file}: locations.*.address.country: "{code}" has no safety profile — add {name} '
             f"with that country's emergency, urgent and non-urgent care routes and its health authority's "
             f"signs for each condition topic (copy another file and follow {folder.name}/README.md). "
             f"Profiles exist for: {have}"

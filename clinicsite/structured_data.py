@@ -7,7 +7,7 @@ people: `<origin>/#clinic`, `<origin>/#website`, `<author page>#person`.
 
 from __future__ import annotations
 
-from .config import Author, Site
+from .config import Author, Location, Site, SpecialHours
 from .state import current
 
 CONTEXT = "https://schema.org"
@@ -31,31 +31,63 @@ def author_id(settings, author: Author) -> str:
     return author_url(settings, author) + ("#person" if author.kind == "person" else "#organization")
 
 
-def clinic_node(settings, site: Site) -> dict:
+def service_id(key: str) -> str:
+    return f"{current().origin}/services/{key}/#service"
+
+
+def location_id(key: str) -> str:
+    return f"{current().origin}/locations/{key}/#place"
+
+
+def location_fields(location: Location) -> dict:
+    """A location's address, phone, hours and coming closures (closed all
+    day: opens and closes at 00:00)."""
+    from .clinicpages import upcoming
+
+    fields = {
+        "telephone": location.phone,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": location.address.street,
+            "addressLocality": location.address.locality,
+            "addressRegion": location.address.region,
+            "postalCode": location.address.postal_code,
+            "addressCountry": location.address.country,
+        },
+        "openingHours": list(location.opening_hours),
+        "hasMap": str(location.map_url),
+    }
+    special = []
+    for day in upcoming(location, current().today):
+        opens, closes = day.hours.split("-") if isinstance(day, SpecialHours) else ("00:00", "00:00")
+        special.append({"@type": "OpeningHoursSpecification", "name": day.name, "opens": opens, "closes": closes,
+                        "validFrom": day.start.isoformat(), "validThrough": day.last.isoformat()})
+    if special:
+        fields["specialOpeningHoursSpecification"] = special
+    return fields
+
+
+def clinic_node(settings, site: Site, services: bool = False) -> dict:
+    """The clinic; with one location, that location's address and hours too
+    (with several, each location page has its own node). `services`: name
+    what it offers (on the services pages)."""
     c = site.clinic
-    return {
+    node = {
         "@type": c.type,
         "@id": _ids(settings)["clinic"],
         "name": c.name,
         "description": c.description,
         "url": _ids(settings)["home"],
-        "telephone": c.phone,
         "email": c.email,
-        "address": {
-            "@type": "PostalAddress",
-            "streetAddress": c.address.street,
-            "addressLocality": c.address.locality,
-            "addressRegion": c.address.region,
-            "postalCode": c.address.postal_code,
-            "addressCountry": c.address.country,
-        },
-        "openingHours": list(c.opening_hours),
-        "hasMap": str(c.map_url),
-        "potentialAction": {
-            "@type": "ReserveAction",
-            "target": str(c.booking_url),
-        },
     }
+    if len(site.locations) == 1:
+        node.update(location_fields(site.main_location))
+    else:
+        node["department"] = [{"@id": location_id(key)} for key in site.locations]
+    if services and site.services:
+        node["availableService"] = [{"@id": service_id(key)} for key in site.services]
+    node["potentialAction"] = {"@type": "ReserveAction", "target": site.booking_link()}
+    return node
 
 
 def website_node(settings, site: Site) -> dict:
@@ -82,6 +114,8 @@ def author_node(settings, site: Site, name: str) -> dict:
         node["jobTitle"] = author.job_title
         if author.affiliation == "staff":
             node["worksFor"] = {"@id": _ids(settings)["clinic"]}
+        if author.services:
+            node["knowsAbout"] = [{"@id": service_id(key)} for key in author.services]
         if author.credentials:
             node["honorificSuffix"] = ", ".join(author.credentials)
             node["hasCredential"] = [
@@ -114,7 +148,7 @@ def graph(info, ctx) -> dict:
     settings = ctx
     site = current().site
     ids = _ids(settings)
-    nodes = [website_node(settings, site), clinic_node(settings, site)]
+    nodes = [website_node(settings, site), clinic_node(settings, site, services=info.kind in ("services", "service"))]
     page_id = f"{info.canonical}#webpage"
     webpage = {
         "@type": "WebPage",
@@ -190,9 +224,54 @@ def graph(info, ctx) -> dict:
     elif info.kind in ("tag", "category", "tags", "authors", "categories", "archives"):
         webpage["@type"] = "CollectionPage"
         nodes.append(webpage)
+    elif info.kind == "service":
+        key = info.obj.key
+        service = site.services[key]
+        therapy = {"@type": "MedicalTherapy", "@id": service_id(key), "name": service.name,
+                   "description": service.description, "url": info.canonical}
+        webpage["about"] = {"@id": therapy["@id"]}
+        nodes += [webpage, therapy]
+        hub = ctx.get("topic_tag")  # the treatment's topic hub, when it has posts
+        if hub is not None:
+            hub_url = f"{current().origin}/{hub.url}"
+            therapy["subjectOf"] = {"@id": f"{hub_url}#webpage"}
+            nodes.append({"@type": "CollectionPage", "@id": f"{hub_url}#webpage", "url": hub_url,
+                          "name": site.topics[service.topic].name})
+    elif info.kind == "services":
+        webpage["@type"] = "CollectionPage"
+        webpage["about"] = {"@id": ids["clinic"]}
+        nodes.append(webpage)
+    elif info.kind == "practitioners":
+        webpage["@type"] = "CollectionPage"
+        people = [author_node(settings, site, name) for name in site.practitioners]
+        webpage["mainEntity"] = {"@type": "ItemList", "itemListElement": [
+            {"@type": "ListItem", "position": i, "item": {"@id": person["@id"]}} for i, person in enumerate(people, 1)]}
+        nodes += [webpage, *people]
+    elif info.kind == "location":
+        key = info.obj.key
+        location = site.locations[key]
+        if len(site.locations) == 1:
+            webpage["about"] = {"@id": ids["clinic"]}
+            nodes.append(webpage)
+        else:
+            place = {"@type": site.clinic.type, "@id": location_id(key), "name": site.location_name(location),
+                     "url": info.canonical, **location_fields(location), "parentOrganization": {"@id": ids["clinic"]},
+                     "potentialAction": {"@type": "ReserveAction", "target": site.booking_link(location)}}
+            webpage["about"] = {"@id": place["@id"]}
+            nodes += [webpage, place]
     else:
+        if info.kind in ("accessibility", "privacy"):
+            webpage["about"] = {"@id": ids["clinic"]}
         if info.kind == "book":
             webpage["@type"] = "ContactPage"
             webpage["about"] = {"@id": ids["clinic"]}
         nodes.append(webpage)
+    # Services other nodes name (the clinic's offer, a practitioner's): each
+    # in the graph at least by name and page, so every reference resolves.
+    present = {n.get("@id") for n in nodes}
+    named = {ref["@id"] for n in nodes for ref in [*n.get("availableService", []), *n.get("knowsAbout", [])]}
+    for key, service in site.services.items():
+        if service_id(key) in named - present:
+            nodes.append({"@type": "MedicalTherapy", "@id": service_id(key), "name": service.name,
+                          "url": f"{current().origin}/services/{key}/"})
     return {"@context": CONTEXT, "@graph": nodes}

@@ -56,6 +56,12 @@ PAGE_TYPES = {
     "archives": "archives/index.html",
     "category": "category/guides/index.html",
     "book": "book/index.html",
+    "services": "services/index.html",
+    "service": "services/dry-needling/index.html",
+    "practitioners": "practitioners/index.html",
+    "location": "locations/exampletown/index.html",
+    "accessibility": "accessibility/index.html",
+    "privacy": "privacy/index.html",
     "search": "search/index.html",
     "404": "404.html",
 }

@@ -5,13 +5,16 @@ whole site shows and for one of each other kind."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import subprocess
 import sys
+import tomllib
 
 import pytest
-from sitekit import FIXTURES, PUBLISH, REPO, build_site, digest, fixture_project, overrides
+import tomli_w
+from sitekit import FIXTURES, PUBLISH, REPO, build_site, digest, fixture_project, merge, overrides
 
 from clinicsite.build import build
 
@@ -64,7 +67,24 @@ def test_all_errors_of_a_build_are_reported_together(published, tmp_path):
 def test_a_broken_clinic_toml_fails_and_leaves_the_output(published, tmp_path):
     text = (published.project / "clinic.toml").read_text(encoding="utf-8").replace("+1 202-555-0199", "call us")
     result, before, project = rebuild_with(published, tmp_path, clinic=text)
-    assert any(p.startswith("clinic.toml: clinic.phone") for p in result.problems), result.problems
+    assert any(p.startswith("clinic.toml: locations.testville.phone") for p in result.problems), result.problems
+    assert digest(project / "output") == before
+
+
+@pytest.mark.parametrize("changes, needle", [
+    ({"authors": {"Dana Staff": {"services": ["massage"]}}}, 'authors."Dana Staff".services: "massage" is not a service'),
+    ({"locations": {"testville": {"closures": [{"name": "A", "start": dt.date(2026, 12, 24), "end": dt.date(2026, 12, 26)},
+                                               {"name": "B", "start": dt.date(2026, 12, 25)}]}}}, "overlap"),
+    ({"booking": {"service": "https://x.cliniko.com/bookings?appointment_type_id={treatment}"}},
+     "{treatment} is not a placeholder"),
+    ({"services": {"dry-needling": {"description": None}}}, "services.dry-needling.description: missing"),
+    ({"services": {"dry-needling": {"source": "posts/no-such-post.md", "source_url": None}}},
+     "services.dry-needling.source: 'posts/no-such-post.md' is not a published post"),
+])
+def test_a_bad_clinic_page_entry_fails_and_leaves_the_output(published, tmp_path, changes, needle):
+    text = tomli_w.dumps(merge(tomllib.loads((published.project / "clinic.toml").read_text(encoding="utf-8")), changes))
+    result, before, project = rebuild_with(published, tmp_path, clinic=text)
+    assert not result.ok and any(needle in p for p in result.problems), result.problems
     assert digest(project / "output") == before
 
 

@@ -35,17 +35,37 @@ def test_the_fixture_clinic_and_the_real_one_load(tmp_path):
     site = load(tmp_path)
     assert site.safety.code == "US" and site.clinicians == ["Dana Staff", "Gus Guest"]
     real = load_site(REPO / "clinic.toml", REPO / "safety")
-    assert real.placeholder and real.safety.code == real.clinic.address.country
+    assert real.placeholder and real.safety.code == real.country
 
 
 @pytest.mark.parametrize("changes, needles", [
-    ({"clinic": {"phone": "call us"}}, ["clinic.toml: clinic.phone", "+ and the country code"]),
-    ({"clinic": {"phone": ""}}, ["clinic.phone"]),
+    ({"locations": {"testville": {"phone": "call us"}}}, ["clinic.toml: locations.testville.phone", "+ and the country code"]),
+    ({"locations": {"testville": {"phone": ""}}}, ["locations.testville.phone"]),
     ({"clinic": {"email": "front desk"}}, ["clinic.email", "not an email address"]),
     ({"clinic": {"booking_url": "http://booking.example.com/x"}}, ["clinic.booking_url", "https://"]),
     ({"clinic": {"name": None}}, ["clinic.toml: clinic.name: missing"]),
-    ({"clinic": {"opening_hours": ["weekdays 9 to 5"]}}, ["clinic.opening_hours", "Mo-Fr 09:00-17:00"]),
-    ({"clinic": {"address": {"country": "usa"}}}, ["clinic.address.country", "two-letter code"]),
+    ({"locations": {"testville": {"opening_hours": ["weekdays 9 to 5"]}}}, ["locations.testville.opening_hours", "Mo-Fr 09:00-17:00"]),
+    ({"locations": {"testville": {"address": {"country": "usa"}}}}, ["locations.testville.address.country", "two-letter code"]),
+    ({"locations": None}, ["clinic.toml: locations: missing", "[locations.<name>]"]),
+    # Services, practitioners, booking links, closures (the marketing pages).
+    ({"authors": {"Dana Staff": {"services": ["massage"]}}}, ['authors."Dana Staff".services: "massage" is not a service',
+                                                           "[services.massage]", "physical-therapy"]),
+    ({"authors": {"Gus Guest": {"services": ["dry-needling"]}}}, ['authors."Gus Guest".services', 'affiliation = "staff"']),
+    ({"services": {"dry-needling": {"description": None}}}, ["services.dry-needling.description: missing"]),
+    ({"services": {"dry-needling": {"source_url": None}}}, ["services.dry-needling", "name its source"]),
+    ({"services": {"dry-needling": {"topic": "sciatica"}}}, ['services.dry-needling.topic: "sciatica" is not a treatment topic',
+                                                         "physical-therapy"]),
+    ({"booking": {"practitioner": "https://x.janeapp.com/#/staff_member/{staff}"}}, ["booking.practitioner", "{staff} is not a placeholder",
+                                                                                     "{practitioner}"]),
+    ({"booking": {"location": "http://x.janeapp.com/{location}"}}, ["booking.location", "https://"]),
+    ({"locations": {"testville": {"closures": [{"name": "Winter break", "start": "2026-12-24", "end": "2026-12-26"},
+                                       {"name": "Boxing Day", "start": "2026-12-26"}]}}},
+     ['locations.testville: "Winter break"', "overlap", "one entry"]),
+    ({"locations": {"testville": {"special_hours": [{"name": "Eve", "date": "2026-12-25", "hours": "09:00-12:00"}]}}}, ["Winter break", "Eve", "overlap"]),
+    ({"locations": {"testville": {"closures": [{"name": "Backwards", "start": "2026-12-26", "end": "2026-12-24"}]}}}, ["closures.0", "before start", "swap"]),
+    ({"locations": {"testville": {"special_hours": [{"name": "Eve", "date": "2026-12-30", "hours": "9 to 12"}]}}}, ["special_hours.0.hours", '"09:00-13:00"']),
+    ({"locations": {"testville": {"map_image": "images/map.svg"}}}, ["locations.testville", "map_alt", "map_credit"]),
+    ({"accessibility": None}, ["accessibility: missing", "reviewed ="]),
     ({"authors": {"Gus Guest": {"affiliation": "friend"}}}, ['authors.Gus Guest.affiliation', '"staff"']),
     ({"authors": {"Editorial team": {"clinician": True}}}, ["only a person can review posts"]),
     ({"authors": {"Dana Staff": {"credentials": ["PhD"]}}}, ['"PhD" has no [credentials."PhD"]']),
@@ -68,13 +88,13 @@ def test_a_toml_syntax_error_names_the_file_and_line(tmp_path):
 
 
 def test_a_country_without_a_profile_names_the_key_and_how_to_add_one(tmp_path):
-    message = refused(tmp_path, changes={"clinic": {"address": {"country": "FR"}}})
-    assert 'clinic.toml: clinic.address.country: "FR" has no safety profile' in message
+    message = refused(tmp_path, changes={"locations": {"testville": {"address": {"country": "FR"}}}})
+    assert 'clinic.toml: locations.*.address.country: "FR" has no safety profile' in message
     assert "add safety/FR.toml" in message and "README" in message and "US" in message
 
 
 def test_a_condition_without_signs_in_the_profile_is_refused(tmp_path):
-    message = refused(tmp_path, changes={"clinic": {"address": {"country": "IE"}}})
+    message = refused(tmp_path, changes={"locations": {"testville": {"address": {"country": "IE"}}}})
     assert "safety/IE.toml: conditions.sciatica: missing" in message
     assert "health authority page of Ireland" in message
 

@@ -24,7 +24,8 @@ CONDITION_POSTS = ("source", "reviewed", "piriformis")
 @pytest.fixture(scope="module")
 def gb_site(tmp_path_factory):
     return build_site(tmp_path_factory.mktemp("gb"), "full", clinic={
-        "clinic": {"phone": "+44 20 7946 0000", "address": {"country": "GB", "region": "London", "postal_code": "SW1A 1AA"}},
+        "locations": {"testville": {"phone": "+44 20 7946 0000",
+                                    "address": {"country": "GB", "region": "London", "postal_code": "SW1A 1AA"}}},
     })
 
 
