@@ -200,13 +200,15 @@ def plain_cached_settings(cache: Path) -> str:
             f"CHECK_MODIFIED_METHOD = 'md5'\nCACHE_PATH = {str(cache)!r}\n")
 
 
-def our_settings(cache: Path) -> str:
+def our_settings(cache: Path, clinic: Path) -> str:
     return (
-        '"""publishconf.py with the cache folder moved (written by bench/build_speed.py)."""\n'
+        '"""publishconf.py with the cache folder moved and the corpus\'s clinic.toml\n'
+        '(corpus.corpus_clinic: no services citing real posts; written by bench/build_speed.py)."""\n'
         "import sys\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
         "from publishconf import *  # noqa: F401,F403\n"
         f"CACHE_PATH = {str(cache)!r}\n"
+        f"CLINICSITE_CLINIC_FILE = {str(clinic)!r}\n"
     )
 
 
@@ -266,7 +268,10 @@ class Bench:
                             "--fatal", "warnings"]
         elif tool in ("ours", "cold", "incr"):
             settings = self.work / f"{tool}_settings.py"
-            settings.write_text(our_settings(cache))
+            clinic = self.work / "clinic.toml"
+            if not clinic.exists():
+                corpus.corpus_clinic(clinic)
+            settings.write_text(our_settings(cache, clinic))
             cmd = python + ["clinicsite.build", "--settings", str(settings),
                             "--content", str(content), "--output", str(out)]
         elif tool == "hugo":

@@ -67,7 +67,8 @@ def build(content: Path | None, work: Path) -> Path:
 
     from clinicsite.build import build as run
 
-    project = fixture_project(work, real=True)
+    # A corpus has none of the real posts that the services' descriptions cite.
+    project = fixture_project(work, real=True, clinic={"services": None} if content is not None else None)
     if content is not None:
         for folder in ("posts", "pages"):
             subprocess.run(["rm", "-rf", str(project / "content" / folder)], check=True)

@@ -414,6 +414,24 @@ def write_corpus(n: int, out: str | Path, fmt: str = "yaml", seed: int = 2026) -
     return paths
 
 
+def corpus_clinic(dest: str | Path) -> Path:
+    """The real clinic.toml for a synthetic corpus: without the services,
+    whose descriptions cite posts of the real content, and without the map
+    image, a file of the real content. Written to `dest`; returns it."""
+    import tomllib
+
+    import tomli_w
+
+    data = tomllib.loads((Path(__file__).resolve().parents[1] / "clinic.toml").read_text(encoding="utf-8"))
+    data.pop("services", None)
+    for location in data["locations"].values():
+        for key in ("map_image", "map_alt", "map_credit"):
+            location.pop(key, None)
+    dest = Path(dest)
+    dest.write_bytes(tomli_w.dumps(data).encode())
+    return dest
+
+
 def append_sentence(path: str | Path) -> None:
     """The incremental benchmark's edit: one more sentence at the end of a post."""
     with open(path, "a", encoding="utf-8") as fh:

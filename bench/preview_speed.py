@@ -168,7 +168,8 @@ def measure(n: int, edits: int) -> dict:
         corpus.write_corpus(n, work / "content")
         engine = Preview(DEVELOP, work / "output",
                          {"PATH": str(work / "content"), "CACHE_PATH": str(work / "cache"),
-                          "CLINICSITE_CLINIC_FILE": str(REPO / "clinic.toml"), "CLINICSITE_TODAY": None})
+                          "CLINICSITE_CLINIC_FILE": str(corpus.corpus_clinic(work / "clinic.toml")),
+                          "CLINICSITE_SAFETY_PATH": str(REPO / "safety"), "CLINICSITE_TODAY": None})
         start = time.perf_counter()
         assert engine.rebuild().ok
         first = time.perf_counter() - start

@@ -56,14 +56,6 @@ class ClinicPage:
     title: str = ""  # the <title>, when "<heading> | <clinic>" would repeat another page's
 
 
-def paths(site) -> dict[str, str]:
-    """Where each of the clinic's pages is: for links in every page's footer."""
-    found = {"practitioners": PRACTITIONERS, "accessibility": ACCESSIBILITY, "privacy": PRIVACY}
-    if site.services:
-        found["services"] = SERVICES
-    return found
-
-
 def upcoming(location, today: dt.date) -> list:
     """A location's closures and special hours that have not ended, by date."""
     return sorted((d for d in [*location.closures, *location.special_hours] if d.last >= today), key=lambda d: d.start)

@@ -44,14 +44,21 @@ def initials(name: str) -> str:
 
 
 def card_png(site_name: str, title: str, size: tuple[int, int]) -> bytes:
+    """The social card (card_image) as a PNG."""
+    out = io.BytesIO()
+    card_image(site_name, title, size).save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def card_image(site_name: str, title: str, size: tuple[int, int]) -> Image.Image:
     """The social card: the site's name, the title, a rule.
 
     Drawn as grey levels and stored with a 256-colour palette running from
     the background to white: antialiased text looks the same as in RGB, and
-    the file is half the size and encodes in a fifth of the time
-    (bench/results/ablation.md). zlib level 1: the card is for social
-    sites' previews, not visitors, and level 6 made it 20 % smaller for
-    twice the time."""
+    the file is half the size and is made in about a fifth of the time
+    (bench/results/ablation.md). Saved at zlib level 1 (card_png): the card
+    is for social sites' previews, not visitors, and level 6 made it a
+    quarter smaller for over twice the time."""
     width, height = size
     img = Image.new("L", size, 0)
     draw = ImageDraw.Draw(img)
@@ -67,9 +74,7 @@ def card_png(site_name: str, title: str, size: tuple[int, int]) -> bytes:
     draw.rectangle((80, height - 90, 280, height - 80), fill=MUTED)
     card = Image.frombytes("P", size, img.tobytes())
     card.putpalette(_palette())
-    out = io.BytesIO()
-    card.save(out, "PNG", compress_level=1)
-    return out.getvalue()
+    return card
 
 
 def icon_png(name: str, px: int, fmt: str = "PNG") -> bytes:
