@@ -128,6 +128,17 @@ def check_content(c, json=False):
     sys.exit(main(["--settings", CONFIG["settings_base"]] + (["--json"] if json else [])))
 
 
+@task(iterable=["log"], help={"log": "an nginx feedback log, e.g. /var/log/nginx/clinicsite-feedback.log (repeatable)"})
+def feedback(c, log, json=False):
+    """The editorial report with each post's "Was this page helpful?" answers: feedback --log FILE [--log FILE …]."""
+    from clinicsite.report.__main__ import main
+
+    if not log:
+        sys.exit("feedback: give at least one --log (the nginx feedback log, deploy/README.md)")
+    sys.exit(main(["--settings", CONFIG["settings_base"], *(a for path in log for a in ("--feedback", path))]
+                  + (["--json"] if json else [])))
+
+
 @task
 def test(c, k="", x=False):
     """Run the whole test suite."""

@@ -32,6 +32,10 @@ DEFAULTS = {
     "CLINICSITE_READABILITY": True,
     # Run Pagefind over the output (clinicsite/search.py).
     "CLINICSITE_SEARCH": False,
+    # "Was this page helpful?" under every post and the thank-you page it
+    # leads to (/feedback/); nginx logs only the page and the answer
+    # (deploy/nginx.conf), `invoke feedback` counts them (clinicsite/feedback.py).
+    "CLINICSITE_FEEDBACK": True,
     # Most posts in one part of the search index (Pagefind holds a part in
     # memory, ~0.3 MB per post); None: one index whatever the size.
     "CLINICSITE_SEARCH_CHUNK": 300,

@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import FileSystemBytecodeCache
 from pelican.utils import slugify
 
-from . import assets, contentcache, pageinfo, responsive, state, tables
+from . import assets, contentcache, feedback, pageinfo, responsive, state, tables
 from .errors import ContentError
 from .reader import FrontMatterReader
 from .report import CHECKS
@@ -21,6 +21,7 @@ def initialize(pelican) -> None:
     if unknown:
         raise ContentError(f"settings: CLINICSITE_REPORT_ERRORS: unknown check(s) {sorted(unknown)} — use some of: {', '.join(CHECKS)}")
     _check_slugs(build.site, settings)
+    feedback.configure(settings)
     if settings.get("FEED_DOMAIN"):
         # publishconf.py computes FEED_DOMAIN from SITEURL when it is read; a
         # SITEURL given later (an override) must move the feeds with it.

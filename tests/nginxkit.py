@@ -42,16 +42,19 @@ class Nginx:
     """Debian's nginx serving `root` on 127.0.0.1:`port` with the rendered
     deploy/nginx.conf; its prefix, pid file and temp folders in `prefix`,
     its error log on stderr (kept in prefix/stderr.log). `with` starts and
-    stops it. `user` is the worker user when the master runs as root."""
+    stops it. `user` is the worker user when the master runs as root;
+    `options` go to render() as they are. The feedback log is
+    prefix/feedback.log unless `feedback_log` says otherwise."""
 
-    def __init__(self, root: Path, port: int, prefix: Path, user: str | None = None):
+    def __init__(self, root: Path, port: int, prefix: Path, user: str | None = None, **options):
         self.binary = require("nginx", "to serve the production build (Debian package nginx)")
         require(BROTLI_MODULE, "for brotli_static (Debian package libnginx-mod-http-brotli-static)")
         self.root, self.port, self.prefix = Path(root), port, Path(prefix)
         self.origin = f"http://127.0.0.1:{port}"
         (self.prefix / "temp").mkdir(parents=True, exist_ok=True)
         self.conf = self.prefix / "nginx.conf"
-        self.conf.write_text(render(self.root, port, user=user, temp_dir=self.prefix / "temp"), encoding="utf-8")
+        self.feedback_log = Path(options.setdefault("feedback_log", self.prefix / "feedback.log"))
+        self.conf.write_text(render(self.root, port, user=user, temp_dir=self.prefix / "temp", **options), encoding="utf-8")
         self.globals = f"pid {self.prefix / 'nginx.pid'}; error_log stderr;"
         self.proc: subprocess.Popen | None = None
 

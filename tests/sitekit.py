@@ -62,6 +62,7 @@ PAGE_TYPES = {
     "location": "locations/exampletown/index.html",
     "accessibility": "accessibility/index.html",
     "privacy": "privacy/index.html",
+    "feedback": "feedback/index.html",
     "search": "search/index.html",
     "404": "404.html",
 }

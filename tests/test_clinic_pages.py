@@ -167,6 +167,15 @@ def test_a_location_page_has_its_hours_coming_closures_and_map_links(fixture_sit
     ]
 
 
+def test_the_report_asks_to_remove_closures_that_are_over(tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="clinicsite"):
+        build_site(tmp_path)
+    over = [r.getMessage() for r in caplog.records if "is over" in r.getMessage()]
+    assert over == ['clinicsite report: clinic.toml: locations.testville: "Last year\'s break" (2025-12-24) is over — remove it']
+
+
 def test_each_of_two_locations_has_its_page_node_and_map(two_sites):
     book = two_sites.soup("book/index.html").select_one("main")
     assert {a["href"] for a in book.select("#where-title ~ ul a")} == {

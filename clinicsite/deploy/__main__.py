@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     conf.add_argument("--user")
     conf.add_argument("--temp-dir")
     conf.add_argument("--access-log", default="off")
+    conf.add_argument("--feedback-log", default=nginx.FEEDBACK_LOG,
+                      help='where the "Was this page helpful?" answers go (page and answer only)')
     pub = sub.add_parser("publish", help="build the production site and copy it to --target")
     pub.add_argument("--settings", default="publishconf.py")
     pub.add_argument("--target", default=os.environ.get("PUBLISH_TARGET", ""))
@@ -32,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "nginx":
         sys.stdout.write(nginx.render(args.root, args.port, host=args.host, server_name=args.server_name,
-                                      user=args.user, temp_dir=args.temp_dir, access_log=args.access_log))
+                                      user=args.user, temp_dir=args.temp_dir, access_log=args.access_log,
+                                      feedback_log=args.feedback_log))
         return 0
     try:
         publish(args.settings, args.target, args.reload)

@@ -15,6 +15,7 @@ from .headers import IMMUTABLE, NGINX_FILE, REVALIDATE
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 BROTLI_MODULE = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
+FEEDBACK_LOG = "/var/log/nginx/clinicsite-feedback.log"
 
 
 def _quote(value: str) -> str:
@@ -32,12 +33,15 @@ def render(
     user: str | None = None,
     temp_dir: str | Path | None = None,
     access_log: str = "off",
+    feedback_log: str | Path = FEEDBACK_LOG,
     brotli_module: str = BROTLI_MODULE,
 ) -> str:
     """The config for serving the site at `root` on host:port. `user` is the
     worker user (needed when the master runs as root); `temp_dir` holds
     nginx's temporary files (default: the compiled-in paths); `access_log`
-    is off by default: who reads which condition page is health information."""
+    is off by default: who reads which condition page is health information.
+    `feedback_log` gets only the page and the answer of each "Was this page
+    helpful?" request (clinicsite/feedback.py reads it)."""
     root = Path(root).absolute()
     temp_lines = ""
     if temp_dir is not None:
@@ -49,6 +53,7 @@ def render(
         "USER": f"user {user};" if user else "# user: the compiled-in default",
         "BROTLI_MODULE": _quote(brotli_module),
         "ACCESS_LOG": access_log if access_log == "off" else _quote(access_log),
+        "FEEDBACK_LOG": _quote(str(feedback_log)),
         "TEMP_PATHS": temp_lines or "    # temp paths: the compiled-in defaults",
         "LISTEN": f"{host}:{int(port)}",
         "SERVER_NAME": server_name,

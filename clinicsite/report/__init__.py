@@ -97,5 +97,10 @@ def finish(build, job: Job) -> list[PostReport]:
             count += 1
             level = logging.ERROR if finding["check"] in as_errors else logging.INFO
             logger.log(level, "clinicsite report: %s: %s: %s", report.file, finding["check"], finding["message"])
+    from ..clinicpages import past_dates
+
+    for line in past_dates(build.site, build.today):  # no longer shown: time to tidy clinic.toml
+        count += 1
+        logger.info("clinicsite report: %s", line)
     logger.info("clinicsite report: %d post(s), %d finding(s); run `invoke check-content` for the table", len(found), count)
     return found

@@ -29,6 +29,9 @@ class PostReport:
     title_length: int
     claims: list[str]
     findings: list[dict] = field(default_factory=list)
+    # "Was this page helpful?": (yes, no) from the feedback logs, when the
+    # report was given them (clinicsite/feedback.py); None otherwise.
+    helpful: tuple[int, int] | None = None
 
 
 def analyse(file: str, title: str, description: str, facts: TextFacts, is_internal) -> PostReport:
