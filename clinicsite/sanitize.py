@@ -55,6 +55,7 @@ FIXES = {
     "an image from another site tells that site who reads this page",
     "img-alt": "describe the image: ![what it shows]({static}/images/name.png)",
     "attach": "use {static}/… instead of {attach}/…",
+    "climb": "name the file from content/ without ../, e.g. {static}/images/name.png or {filename}/posts/name.md",
 }
 
 
@@ -95,9 +96,14 @@ class _Scan(HTMLParser):
         if value.startswith("{attach}"):
             self.found.append((f"{name}={value}", FIXES["attach"]))
             return
+        scheme = urlsplit(value).scheme.lower()
+        if not scheme and ".." in urlsplit(INTRASITE.sub("", value)).path.split("/"):
+            # A path that climbs (../) could name a file outside content/,
+            # which Pelican would then read and copy.
+            self.found.append((f'{name}="{value}"', FIXES["climb"]))
+            return
         if INTRASITE.match(value):
             return
-        scheme = urlsplit(value).scheme.lower()
         if tag == "img" and (scheme or value.startswith("//")):
             self.found.append((f"<img src={value}>", FIXES["img-remote"]))
         elif scheme and scheme not in SCHEMES:

@@ -157,6 +157,8 @@ HOSTILE = {
     "level-one heading": '# A second title',
     "image without alt": '![]({static}/images/photo.png)',
     "attach link": '[File]({attach}/images/photo.png)',
+    "image outside content": '<img src="/../../../elsewhere/pic.png" alt="A picture">',
+    "image path climbing out": '![A picture]({static}/../../elsewhere/pic.png)',
 }
 
 
