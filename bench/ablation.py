@@ -88,10 +88,15 @@ def early_cards(posts: int, reps: int) -> dict[str, list[float]]:
         subprocess.run([sys.executable, str(HERE / "corpus.py"), str(posts), str(content)], check=True,
                        capture_output=True)
         settings = tmp / "settings.py"
+        sys.path.insert(0, str(HERE))
+        import corpus
+
+        clinic = corpus.corpus_clinic(tmp / "clinic.toml")  # no services citing real posts
         for rep in range(reps):
             for variant in ("on", "off"):
                 settings.write_text(f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom publishconf import *\n"
-                                    f"CACHE_PATH = {str(tmp / f'cache-{variant}-{rep}')!r}\n")
+                                    f"CACHE_PATH = {str(tmp / f'cache-{variant}-{rep}')!r}\n"
+                                    f"CLINICSITE_CLINIC_FILE = {str(clinic)!r}\n")
                 run = subprocess.run([sys.executable, "-c", BUILD, variant, "--settings", str(settings),
                                       "--content", str(content), "--output", str(tmp / f"out-{variant}-{rep}")],
                                      cwd=REPO, capture_output=True, text=True)

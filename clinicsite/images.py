@@ -55,7 +55,7 @@ def card_image(site_name: str, title: str, size: tuple[int, int]) -> Image.Image
 
     Drawn as grey levels and stored with a 256-colour palette running from
     the background to white: antialiased text looks the same as in RGB, and
-    the file is half the size and is made in about a fifth of the time
+    the file is half the size and is made in under a third of the time
     (bench/results/ablation.md). Saved at zlib level 1 (card_png): the card
     is for social sites' previews, not visitors, and level 6 made it a
     quarter smaller for over twice the time."""

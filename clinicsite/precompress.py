@@ -5,12 +5,13 @@ variant is not smaller than the file (nginx then sends the file as it is).
 
 Levels, from bench/results/compression.md (every text file of the real site
 and of a synthetic corpus, each level timed): brotli 5 compresses a post
-page in under 1 ms; brotli 11, the usual choice for precompression, takes
-~50 ms and makes the page ~650 bytes (~10 %) smaller. Both leave every page
-far inside the first round trip (~14 KB), so a visitor's page renders no
-sooner with brotli 11, while a cold build of 1,000 posts would spend ~50 s
-of CPU on it. Brotli 9 and 10 cost nearly as much as 11. gzip 9 costs no
-more than gzip 6 and serves the clients without brotli.
+page in ~1 ms; brotli 11, the usual choice for precompression, takes
+~49 ms and makes the page 500–700 bytes (~10 %) smaller. Both leave every
+page far inside the first round trip (~14 KB), so a visitor's page renders
+no sooner with brotli 11, while a cold build of 1,000 posts would spend
+~70 s of CPU on it. Brotli 10 gets three quarters of that gain for ~19 ms
+a page, brotli 9 almost none for ~22 ms. gzip 9 costs no more than gzip 6
+and serves the clients without brotli.
 
 Compression runs on the build's worker processes; results are kept in the
 cache, keyed by the sha256 of the content, so an unchanged file costs a hard
