@@ -402,17 +402,22 @@ def _stamps(files: list[Path]) -> dict[Path, int | None]:
     return {p: p.stat().st_mtime_ns if p.exists() else None for p in files}
 
 
-def run(settings_file: str, output: str, host: str = "127.0.0.1", port: int = 8000, editor: bool = False) -> None:
-    """Build, serve the output at http://host:port/ and preview every save until Ctrl-C."""
+def run(settings_file: str, output: str, host: str = "127.0.0.1", port: int = 8000, admin=None) -> None:
+    """Build, serve the output at http://host:port/ and preview every save
+    until Ctrl-C. `admin`: the browser editor's pages (clinicsite.editor)."""
     from .serve import StaticServer
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     preview = Preview(settings_file, output)
-    preview.rebuild()
     try:
-        with StaticServer(preview.output, port, host, preview=preview) as server:
-            logger.info("Previewing at %s/ (drafts shown). Watching %s. Ctrl-C stops.", server.url,
-                        ", ".join(preview._name(p) for p in preview.watched if p.exists()))
+        preview.rebuild()
+        with StaticServer(preview.output, port, host, preview=preview, admin=admin) as server:
+            if admin is not None:
+                logger.info("\n  Write and preview posts at  %s/admin/\n  (the site itself: %s/ — Ctrl-C stops both)\n",
+                            server.url, server.url)
+            else:
+                logger.info("Previewing at %s/ (drafts shown). Watching %s. Ctrl-C stops.", server.url,
+                            ", ".join(preview._name(p) for p in preview.watched if p.exists()))
             try:
                 preview.watch()
             except KeyboardInterrupt:

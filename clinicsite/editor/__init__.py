@@ -253,10 +253,8 @@ def run(settings_file: str, output: str, host: str = "127.0.0.1", port: int = 80
     from pelican.settings import read_settings
 
     from ..config import load_site
-    from ..preview import Preview
-    from ..serve import StaticServer
+    from ..preview import run as preview
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     settings = read_settings(settings_file)
     project = Path(settings_file).resolve().parent
     backend_url = f"http://{host}:{backend_port}/api/v1"
@@ -275,18 +273,9 @@ def run(settings_file: str, output: str, host: str = "127.0.0.1", port: int = 80
 
     signal.signal(signal.SIGTERM, stop)  # `kill` stops the editor as Ctrl-C does
     backend = start_backend(project, backend_port)
-    preview = Preview(settings_file, output)
     try:
-        preview.rebuild()
-        with StaticServer(preview.output, port, host, preview=preview, admin=admin) as server:
-            logger.info("\n  Write and preview posts at  %s/admin/\n  (the site itself: %s/ — Ctrl-C stops both)\n",
-                        server.url, server.url)
-            try:
-                preview.watch()
-            except KeyboardInterrupt:
-                pass
+        preview(settings_file, output, host, port, admin=admin)
     finally:
-        preview.close()
         backend.terminate()
         try:
             backend.wait(timeout=10)
