@@ -28,18 +28,18 @@ ACCESSIBILITY = "accessibility/"
 PRIVACY = "privacy/"
 
 
-# What the test suite checks on every kind of page (tests/test_browser.py and
-# tests/test_html_validity.py use these values): the accessibility statement
-# says exactly this.
+# What the test suite checks (tests/test_browser.py imports these values;
+# tests/test_html_validity.py runs the Nu checker): the accessibility
+# statement says exactly this.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
 WIDTHS = (375, 1280)
 SCHEMES = ("light", "dark")
 ACCESSIBILITY_CHECKS = [
-    "axe-core checks each page against the WCAG 2.0, 2.1 and 2.2 level A and AA rules it can test automatically, "
-    f"on a phone-sized ({WIDTHS[0]} pixels) and a desktop-sized ({WIDTHS[1]} pixels) screen, in light and dark mode.",
+    "axe-core checks a page of every kind against the WCAG 2.0, 2.1 and 2.2 level A and AA rules it can test "
+    f"automatically, on a phone-sized ({WIDTHS[0]} pixels) and a desktop-sized ({WIDTHS[1]} pixels) screen, in light and dark mode.",
     "The W3C Nu HTML Checker finds no error in any page.",
-    "In a real browser, each page can be used with a keyboard alone: a skip link, the main navigation and the "
-    "booking link can be reached, and every focused item is visible and not covered.",
+    "In a real browser, a page of every kind can be used with a keyboard alone: a skip link, the main navigation "
+    "and the booking link can be reached, and every focused item is visible and not covered.",
     "No page scrolls sideways on a screen 320 pixels wide, and nothing moves while a page loads.",
     "No page animates when your device asks for reduced motion, and the printed page keeps the advice on when to get help.",
 ]
