@@ -7,11 +7,15 @@ buys, measured here, so it can be judged against what it costs to read.
    saved as a 256-colour palette PNG at zlib level 1, against the same
    pixels saved as RGB, and against zlib level 6. Time per card (best of
    3, this process) and bytes.
-2. Cards drawn while the posts are read (assets.draw_cards_early, on the
-   worker processes) against all cards drawn after reading: cold builds of
-   a synthetic corpus (bench/corpus.py) with the production settings and
-   an empty cache, each in its own process; the second variant sets
-   clinicsite.assets.EARLY_CARDS so high that no card starts early.
+2. Cold builds of a synthetic corpus (bench/corpus.py) with the production
+   settings and an empty cache, each in its own process, alternating:
+   - the build as it is;
+   - cards not drawn while the posts are read (assets.draw_cards_early on
+     the worker processes): clinicsite.assets.EARLY_CARDS set so high that
+     no card starts early;
+   - the build's own process not helping the workers (state.Build.map runs
+     the jobs no worker has started once it would only wait):
+     concurrent.futures.Future.cancel made to refuse, so it only waits.
    Precompression levels have their own benchmark: bench/compression.py.
 
 Prints Markdown and writes bench/results/ablation.md.
@@ -40,12 +44,20 @@ TITLES = [f"{what} for {who}" for what in (
 ) for who in ("runners", "new parents", "desk workers", "gardeners", "drivers", "nurses", "climbers", "retail staff",
               "musicians", "swimmers")]
 
+VARIANTS = {
+    "build": "the build",
+    "late-cards": "cards drawn after reading (EARLY_CARDS off)",
+    "no-help": "the build's process only waits for the workers",
+}
 BUILD = textwrap.dedent("""
     import sys, time, runpy
-    early = sys.argv[1] == "on"
+    variant = sys.argv[1]
     import clinicsite.assets
-    if not early:
+    if variant == "late-cards":
         clinicsite.assets.EARLY_CARDS = 10 ** 9  # no card starts while posts are read
+    if variant == "no-help":
+        import concurrent.futures
+        concurrent.futures.Future.cancel = lambda self: False  # map() cannot take a job back: it waits
     sys.argv = ["clinicsite.build", *sys.argv[2:]]
     start = time.perf_counter()
     try:
@@ -80,8 +92,8 @@ def cards() -> list[dict]:
     return rows
 
 
-def early_cards(posts: int, reps: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"on": [], "off": []}
+def cold_builds(posts: int, reps: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
     with tempfile.TemporaryDirectory(prefix="ablation-") as tmp:
         tmp = Path(tmp)
         content = tmp / "content"
@@ -93,7 +105,7 @@ def early_cards(posts: int, reps: int) -> dict[str, list[float]]:
 
         clinic = corpus.corpus_clinic(tmp / "clinic.toml")  # no services citing real posts
         for rep in range(reps):
-            for variant in ("on", "off"):
+            for variant in VARIANTS:
                 settings.write_text(f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom publishconf import *\n"
                                     f"CACHE_PATH = {str(tmp / f'cache-{variant}-{rep}')!r}\n"
                                     f"CLINICSITE_CLINIC_FILE = {str(clinic)!r}\n")
@@ -104,7 +116,7 @@ def early_cards(posts: int, reps: int) -> dict[str, list[float]]:
                     sys.exit(f"build failed ({variant}):\n{run.stderr[-3000:]}")
                 seconds = float(run.stderr.rsplit("SECONDS", 1)[1].split()[0])
                 times[variant].append(seconds)
-                print(f"  cold build, N={posts}, early cards {variant}: {seconds:.1f} s", flush=True)
+                print(f"  cold build, N={posts}, {VARIANTS[variant]}: {seconds:.1f} s", flush=True)
     return times
 
 
@@ -119,7 +131,7 @@ def main() -> None:
 
     machine = f"{os.cpu_count()} CPU(s), {platform.processor() or platform.machine()}; Python {platform.python_version()}"
     card_rows = cards()
-    times = early_cards(args.posts, args.reps)
+    times = cold_builds(args.posts, args.reps)
     base = card_rows[0]
     lines = [
         "# Ablations of the cold-build speed-ups",
@@ -134,20 +146,22 @@ def main() -> None:
     for row in card_rows:
         lines.append(f"| {row['variant']} | {row['ms']:.1f} | {row['bytes']:,.0f} | {row['ms'] / base['ms']:.2f}× | "
                      f"{row['bytes'] / base['bytes']:.2f}× |")
-    on, off = statistics.median(times["on"]), statistics.median(times["off"])
+    base_s = statistics.median(times["build"])
     lines += [
         "",
         "Same pixels in every variant (the RGB ones are the palette card converted); each time is drawing,",
         "conversion and encoding.",
         "",
-        f"## Cards drawn while posts are read (cold build, N = {args.posts}, empty cache, median of {args.reps})",
+        f"## Cold builds (N = {args.posts}, empty cache, median of {args.reps}, variants alternating)",
         "",
-        "| variant | seconds | runs |",
-        "|---|---|---|",
-        f"| early cards on (the build: EARLY_CARDS = 32) | {on:.1f} | {', '.join(f'{t:.1f}' for t in times['on'])} |",
-        f"| early cards off (all drawn after reading) | {off:.1f} | {', '.join(f'{t:.1f}' for t in times['off'])} |",
-        "",
-        f"Early cards save {off - on:.1f} s ({(off - on) / off:.0%}) of this cold build.",
+        "| variant | seconds | runs | the build saves |",
+        "|---|---|---|---|",
+    ]
+    for variant, label in VARIANTS.items():
+        median = statistics.median(times[variant])
+        saves = "" if variant == "build" else f"{median - base_s:.1f} s ({(median - base_s) / median:.0%})"
+        lines.append(f"| {label} | {median:.1f} | {', '.join(f'{t:.1f}' for t in times[variant])} | {saves} |")
+    lines += [
         "",
         "Precompression levels: `results/compression.md` (`bench/compression.py`).",
     ]

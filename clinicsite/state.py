@@ -67,11 +67,20 @@ class Build:
     def map(self, func, jobs: list[tuple], pool_from: int) -> list:
         """[func(*job) for job in jobs], on the worker processes when there are
         at least `pool_from` jobs: starting the workers costs ~0.5 s, more
-        than a few small jobs take in this process."""
+        than a few small jobs take in this process. This process, which would
+        only wait, runs the jobs no worker has started yet (a pending future
+        can be cancelled), from the end of the list until it meets the
+        workers (bench/results/ablation.md)."""
         if len(jobs) < pool_from:
             return [func(*job) for job in jobs]
         pool = self.pool()
-        return [f.result() for f in [pool.submit(func, *job) for job in jobs]]
+        futures = [pool.submit(func, *job) for job in jobs]
+        done = {}
+        for i in reversed(range(len(jobs))):
+            if not futures[i].cancel():
+                break  # a worker has it: the jobs before it were handed out too
+            done[i] = func(*jobs[i])
+        return [done[i] if i in done else f.result() for i, f in enumerate(futures)]
 
     def release(self) -> None:
         if self._pool is not None:

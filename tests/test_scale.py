@@ -68,3 +68,20 @@ def test_sitemap_lists_every_post_and_paginated_hubs_exist(large):
     for page in hub_pages[:10]:
         soup = large.soup(large.rel(page))
         assert 1 <= len(soup.select(".post-list .card")) <= 20
+
+
+def test_every_compressed_copy_is_its_file(large):
+    """At this size compression runs on the worker processes and in the
+    build's own process at once (each takes jobs from its end of the list):
+    every .gz/.br must still hold exactly its file."""
+    import gzip
+
+    import brotli
+
+    checked = 0
+    for variant, decompress in ((".gz", gzip.decompress), (".br", brotli.decompress)):
+        for path in large.root.rglob(f"*{variant}"):
+            original = path.with_name(path.name[: -len(variant)])
+            assert decompress(path.read_bytes()) == original.read_bytes(), large.rel(path)
+            checked += 1
+    assert checked > 2 * N, f"only {checked} compressed copies"

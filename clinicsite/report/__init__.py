@@ -25,7 +25,7 @@ from .checks import CHECKS, PostReport, analyse
 
 logger = logging.getLogger(__name__)
 CHUNK = 25  # posts per worker task
-POOL_FROM = 200  # posts: below this, one process is quicker than starting workers (each loads the dictionary)
+POOL_FROM = 200  # posts: below this, one process is quicker than starting workers (which load the dictionary)
 
 __all__ = ["CHECKS", "PostReport", "Job", "start", "finish"]
 
@@ -50,7 +50,7 @@ class Job:
         self.missing = list(missing)
         work = list(missing.values())
         chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
-        if pool is not None and chunks:  # a big site: the dictionary stays out of the build's own process
+        if pool is not None and chunks:  # a big site: worked out while this process renders the pages
             self._futures = [pool.submit(text.facts_of, chunk, terms) for chunk in chunks]
         else:
             self._futures = None
@@ -82,7 +82,7 @@ def start(generators) -> None:
 
     build = current()
     readability = build.settings["CLINICSITE_READABILITY"]
-    pool = build.pool() if len(build.articles) >= POOL_FROM and readability else None
+    pool = build.pool() if len(build.articles) >= POOL_FROM else None
     terms = tuple(build.site.editorial.clinical_terms) if readability else None
     build.report_job = Job(build.articles, terms, build.settings.get("CACHE_PATH"), pool)
 
